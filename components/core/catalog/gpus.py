@@ -1,0 +1,55 @@
+"""GPU catalog: one entry per GPU type a pool can declare.
+
+product_labels: values of the `nvidia.com/gpu.product` node label that NVIDIA GPU Feature Discovery
+(bundled with the GPU Operator) sets: the driver's device name with spaces replaced by '-'
+(NVIDIA/k8s-device-plugin internal/lm/resource.go, getProductName/sanitise). Boards of one type
+(SXM, PCIe) differ, so a type lists each. Deliberately absent:
+- the `-SHARED` variants GFD uses for time-sliced GPUs: vLLM takes a whole GPU's memory;
+- the pre-R470 names without the `NVIDIA-` prefix: the pinned vLLM image needs an R580+ driver.
+Case matters (`NVIDIA-A100-PCIE-40GB` vs `NVIDIA-A100-80GB-PCIe` are both real).
+
+memory_mib: the `nvidia.com/gpu.memory` label (total device memory in MiB, from NVML) where it was
+observed on real nodes; otherwise the board's nominal size. `observed` says which.
+
+Sources (label values seen verbatim): NVIDIA cloud-native-docs gpu-operator/gpu-sharing.rst (T4),
+openshift/mig-ocp.rst (A100-SXM4-40GB, 40536), gpu-operator/manifests/output/mig-node-labels.json
+(H100-80GB-HBM3, 81559); `kubectl describe node` outputs in public issues and guides for the rest
+(A10G 23028 on g5, A10 23028, L4 23034, L40S 46068, RTX-A6000 49140, H100-PCIe 81559, H20 97871).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+GPU_RESOURCE = "nvidia.com/gpu"
+GPU_PRODUCT_LABEL = "nvidia.com/gpu.product"
+
+
+@dataclass(frozen=True)
+class GpuType:
+    name: str
+    memory_mib: int
+    observed: bool
+    product_labels: tuple[str, ...]
+
+
+def _gpu(name: str, memory_mib: int, observed: bool, *labels: str) -> tuple[str, GpuType]:
+    return name, GpuType(name, memory_mib, observed, labels)
+
+
+GPUS: dict[str, GpuType] = dict([
+    _gpu("T4", 15109, True, "Tesla-T4"),
+    _gpu("A10G", 23028, True, "NVIDIA-A10G"),
+    _gpu("A10", 23028, True, "NVIDIA-A10"),
+    _gpu("L4", 23034, True, "NVIDIA-L4"),
+    _gpu("L40", 46068, False, "NVIDIA-L40"),
+    _gpu("L40S", 46068, True, "NVIDIA-L40S"),
+    _gpu("A40", 46068, False, "NVIDIA-A40"),
+    _gpu("RTX-A6000", 49140, True, "NVIDIA-RTX-A6000"),
+    _gpu("A100-40GB", 40536, True, "NVIDIA-A100-SXM4-40GB", "NVIDIA-A100-PCIE-40GB"),
+    _gpu("A100-80GB", 81920, False, "NVIDIA-A100-SXM4-80GB", "NVIDIA-A100-80GB-PCIe"),
+    _gpu("H100-80GB", 81559, True, "NVIDIA-H100-80GB-HBM3", "NVIDIA-H100-PCIe"),
+    _gpu("H200", 143360, False, "NVIDIA-H200", "NVIDIA-H200-NVL"),
+    _gpu("B200", 183296, False, "NVIDIA-B200"),
+    _gpu("H20", 97871, True, "NVIDIA-H20"),
+])

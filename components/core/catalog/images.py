@@ -1,0 +1,39 @@
+"""Every container image the project runs, pinned. A bump is a one-line diff here, and the plan
+snapshots show every object it changes.
+
+Sources (vLLM 0.33.0 release, PyPI sdist of the tagged commit):
+- .buildkite/scripts/publish-release-images.sh: release images are tagged `vllm/vllm-openai:v<X.Y.Z>`
+  (CUDA 13.0 default family) and `vllm/vllm-openai-cpu:v<X.Y.Z>-x86_64` / `-arm64`.
+- docker/Dockerfile: ENTRYPOINT ["vllm", "serve"]; user `vllm` (uid 2000) exists, image runs as root;
+  CUDA 13.0.3 needs an R580+ host driver (docs/getting_started/installation/gpu.cuda.inc.md).
+- docker/Dockerfile.cpu: ENTRYPOINT ["vllm", "serve"]; no vllm user.
+- huggingface_hub >= 1.31 in the image (requirements/common.txt): hf_transfer is gone
+  (HF_HUB_ENABLE_HF_TRANSFER has no effect); hf-xet is a hard dependency, tuned for throughput
+  by HF_XET_HIGH_PERFORMANCE (huggingface_hub constants.py, docs/environment_variables.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+VLLM_VERSION = "0.33.0"
+
+
+@dataclass(frozen=True)
+class Image:
+    repository: str
+    tag: str
+
+    @property
+    def reference(self) -> str:
+        return f"{self.repository}:{self.tag}"
+
+
+VLLM_GPU = Image("vllm/vllm-openai", f"v{VLLM_VERSION}")
+VLLM_CPU = Image("vllm/vllm-openai-cpu", f"v{VLLM_VERSION}-x86_64")
+
+# uid of the `vllm` user of the GPU image; used for every pod of ours so files the populate Job
+# writes are owned by the user that serves them.
+VLLM_UID = 2000
+
+FAST_TRANSFER_ENV = {"HF_XET_HIGH_PERFORMANCE": "1"}

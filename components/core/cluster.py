@@ -1,0 +1,148 @@
+"""The cluster contract, pure part: what the serving layer needs to know about a cluster.
+
+Every cluster source (an existing cluster described in config today, EKS/GKE/AKS components later)
+produces a ClusterSpec. The serving layer derives scheduling and storage decisions from it and
+never from the cloud.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal, Optional
+
+import pydantic
+
+from .base import Spec
+from .catalog.gpus import GPUS, GpuType
+
+AccessMode = Literal["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"]
+TaintEffect = Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
+
+_LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+_LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
+_DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$")
+
+
+def check_labels(labels: dict[str, str]) -> dict[str, str]:
+    for key, value in labels.items():
+        if not _LABEL_KEY.match(key):
+            raise ValueError(f"'{key}' is not a valid Kubernetes label key")
+        if not _LABEL_VALUE.match(value):
+            raise ValueError(f"label '{key}': '{value}' is not a valid label value (63 characters of [-A-Za-z0-9_.])")
+    return labels
+
+
+def check_dns_label(name: str) -> str:
+    if not _DNS_LABEL.match(name):
+        raise ValueError(
+            f"'{name}' must be a DNS label of at most 40 characters: lower-case letters, digits and '-', "
+            "starting with a letter (it names Kubernetes objects derived from it)"
+        )
+    return name
+
+
+class Taint(Spec):
+    key: str
+    value: str = ""
+    effect: TaintEffect = "NoSchedule"
+
+    def toleration(self) -> dict:
+        tol = {"key": self.key, "operator": "Equal", "value": self.value, "effect": self.effect}
+        if not self.value:
+            tol = {"key": self.key, "operator": "Exists", "effect": self.effect}
+        return tol
+
+
+class NodePool(Spec):
+    """A group of identical nodes. A pool with `gpu` set is a GPU pool."""
+
+    name: str
+    gpu: Optional[str] = pydantic.Field(None, description="GPU type from the GPU catalog; unset for CPU pools")
+    gpus_per_node: int = pydantic.Field(0, ge=0)
+    max_nodes: int = pydantic.Field(1, ge=1)
+    labels: dict[str, str] = pydantic.Field(default_factory=dict, description="node labels that select this pool's nodes")
+    taints: list[Taint] = pydantic.Field(default_factory=list)
+    capacity_type: Literal["on-demand", "spot"] = "on-demand"
+
+    @pydantic.field_validator("name")
+    @classmethod
+    def _dns_name(cls, value: str) -> str:
+        return check_dns_label(value)
+
+    @pydantic.field_validator("labels")
+    @classmethod
+    def _valid_labels(cls, value: dict[str, str]) -> dict[str, str]:
+        return check_labels(value)
+
+    @pydantic.field_validator("gpu")
+    @classmethod
+    def _known_gpu(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None and value not in GPUS:
+            raise ValueError(f"unknown GPU type '{value}'; known types: {', '.join(GPUS)}")
+        return value
+
+    @pydantic.model_validator(mode="after")
+    def _gpu_count(self) -> "NodePool":
+        if self.gpu and self.gpus_per_node < 1:
+            raise ValueError(f"pool '{self.name}' has gpu {self.gpu}: set gpusPerNode (>= 1)")
+        if not self.gpu and self.gpus_per_node:
+            raise ValueError(f"pool '{self.name}' sets gpusPerNode but no gpu type: set gpu")
+        return self
+
+    @property
+    def gpu_type(self) -> Optional[GpuType]:
+        return GPUS[self.gpu] if self.gpu else None
+
+    @property
+    def is_gpu(self) -> bool:
+        return self.gpu is not None
+
+
+class SystemPlacement(Spec):
+    """Where controllers, gateway and monitoring run: never on GPU nodes."""
+
+    node_selector: dict[str, str] = pydantic.Field(default_factory=dict)
+    tolerations: list[Taint] = pydantic.Field(default_factory=list)
+
+
+class StorageClassInfo(Spec):
+    name: str
+    provisioner: str
+    access_modes: list[AccessMode] = pydantic.Field(min_length=1)
+    retained: bool = pydantic.Field(False, description="volumes survive deletion of their claim (reclaimPolicy Retain)")
+
+
+class ClusterSpec(Spec):
+    pools: list[NodePool] = pydantic.Field(min_length=1)
+    system: SystemPlacement = SystemPlacement()
+    storage_classes: list[StorageClassInfo] = pydantic.Field(min_length=1)
+
+    @pydantic.field_validator("pools")
+    @classmethod
+    def _unique_pools(cls, pools: list[NodePool]) -> list[NodePool]:
+        _no_duplicates([p.name for p in pools], "pool")
+        return pools
+
+    @pydantic.field_validator("storage_classes")
+    @classmethod
+    def _unique_classes(cls, classes: list[StorageClassInfo]) -> list[StorageClassInfo]:
+        _no_duplicates([c.name for c in classes], "storage class")
+        return classes
+
+    def pool(self, name: str) -> Optional[NodePool]:
+        return next((p for p in self.pools if p.name == name), None)
+
+    def storage_class(self, name: str) -> Optional[StorageClassInfo]:
+        return next((c for c in self.storage_classes if c.name == name), None)
+
+    @property
+    def gpu_taint_keys(self) -> set[str]:
+        return {t.key for p in self.pools if p.is_gpu for t in p.taints}
+
+
+def _no_duplicates(names: list[str], what: str) -> None:
+    seen = set()
+    for name in names:
+        if name in seen:
+            raise ValueError(f"{what} '{name}' is declared twice")
+        seen.add(name)

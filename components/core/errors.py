@@ -1,0 +1,54 @@
+"""Errors a user can cause and fix in configuration.
+
+A ConfigError carries every problem found, each with the config path it is about and a message
+that says how to fix it. It is raised before any resource is registered, and the stack program
+turns it into a clean, traceback-free failure of `pulumi preview` / `pulumi up`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class ConfigError(Exception):
+    def __init__(self, problems: Sequence[Problem] | Problem | str):
+        if isinstance(problems, str):
+            problems = [Problem("", problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        count = len(self.problems)
+        head = f"invalid configuration ({count} problem{'s' if count != 1 else ''}):"
+        return "\n".join([head, *(f"  {p}" for p in self.problems)])
+
+
+def prefixed(prefix: str, problems: Iterable[Problem]) -> list[Problem]:
+    """Re-anchor problems found in a nested object under the path where it sits in the config."""
+    out = []
+    for p in problems:
+        if not p.path:
+            path = prefix
+        elif p.path.startswith("["):
+            path = f"{prefix}{p.path}"
+        else:
+            path = f"{prefix}.{p.path}" if prefix else p.path
+        out.append(Problem(path, p.message))
+    return out
+
+
+def raise_if(problems: Sequence[Problem]) -> None:
+    if problems:
+        raise ConfigError(problems)

@@ -1,0 +1,38 @@
+"""Label keys and sets used on every object: recommended app labels, cost attribution, selectors."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from .base import Spec
+
+PART_OF = "llmstack"
+POOL_LABEL = "llmstack.dev/pool"
+COST_KEYS = ("team", "environment", "model")
+
+
+class CostLabels(Spec):
+    """Labels cost tools (OpenCost, Kubecost, cloud billing exports) aggregate by."""
+
+    team: str
+    environment: str
+
+    def for_model(self, model: Optional[str] = None) -> dict[str, str]:
+        labels = {"team": self.team, "environment": self.environment}
+        if model:
+            labels["model"] = model
+        return labels
+
+
+def selector_labels(component: str, instance: str) -> dict[str, str]:
+    """The immutable subset a Deployment selects its pods and a Service its endpoints by."""
+    return {"app.kubernetes.io/name": component, "app.kubernetes.io/instance": instance}
+
+
+def object_labels(component: str, instance: str, cost: CostLabels, model: Optional[str] = None) -> dict[str, str]:
+    return {
+        **selector_labels(component, instance),
+        "app.kubernetes.io/part-of": PART_OF,
+        "app.kubernetes.io/managed-by": "pulumi",
+        **cost.for_model(model),
+    }

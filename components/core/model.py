@@ -1,0 +1,175 @@
+"""The typed description of one served model, as written under `models[i]` in stack config and as
+taken by the ModelCache and VllmModel components. Nothing about a model is typed twice."""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+import pydantic
+
+from .base import Spec
+from .catalog import vllm
+from .cluster import check_dns_label
+from .quantity import parse_quantity
+
+_REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_COMMIT = re.compile(r"^[0-9a-f]{40}$")
+
+MIN_DRAIN_SECONDS = 120
+
+
+def check_pinned_image(reference: str) -> str:
+    """An image must name a version: a tag other than `latest`, or a digest."""
+    if "@sha256:" in reference:
+        return reference
+    name, _, tag = reference.rpartition(":")
+    if not name or "/" in tag or tag in ("", "latest"):
+        raise ValueError(f"image '{reference}' is not pinned: give a version tag (not 'latest') or a digest")
+    return reference
+
+
+def _quantity(cls: type, value: Optional[str]) -> Optional[str]:
+    """Shared field validator: the value must be a Kubernetes quantity."""
+    if value is not None:
+        parse_quantity(value)
+    return value
+
+
+class Replicas(Spec):
+    min: int = pydantic.Field(1, ge=1)
+    max: int = pydantic.Field(1, ge=1)
+
+    @pydantic.field_validator("max")
+    @classmethod
+    def _max_not_below_min(cls, value: int, info: pydantic.ValidationInfo) -> int:
+        low = info.data.get("min")
+        if low is not None and value < low:
+            raise ValueError(f"must be >= replicas.min ({low})")
+        return value
+
+
+class EngineSpec(Spec):
+    """vLLM engine settings; each maps to one `vllm serve` flag of the pinned version."""
+
+    dtype: vllm.Dtype = "auto"
+    quantization: Optional[vllm.Quantization] = None
+    max_model_len: Optional[int] = pydantic.Field(None, ge=16)
+    max_num_seqs: Optional[int] = pydantic.Field(None, ge=1)
+    max_num_batched_tokens: Optional[int] = pydantic.Field(None, ge=1)
+    gpu_memory_utilization: float = pydantic.Field(0.9, gt=0.0, le=0.98)
+    tensor_parallel_size: int = pydantic.Field(1, ge=1)
+    enable_prefix_caching: Optional[bool] = None
+    kv_cache_dtype: vllm.KvCacheDtype = "auto"
+    kv_cache_memory: Optional[str] = pydantic.Field(
+        None, description="explicit KV cache size (--kv-cache-memory-bytes); CPU pools default to a quarter of memory"
+    )
+    extra_args: list[str] = pydantic.Field(default_factory=list)
+
+    _kv_memory = pydantic.field_validator("kv_cache_memory")(_quantity)
+
+    @pydantic.field_validator("tensor_parallel_size")
+    @classmethod
+    def _power_of_two(cls, value: int) -> int:
+        if value & (value - 1):
+            raise ValueError(f"must be a power of two (1, 2, 4, 8), got {value}")
+        return value
+
+    @pydantic.field_validator("extra_args")
+    @classmethod
+    def _no_managed_flags(cls, args: list[str]) -> list[str]:
+        for arg in args:
+            flag = arg.split("=", 1)[0]
+            if flag in vllm.MANAGED_FLAGS:
+                raise ValueError(f"'{flag}' is set by this stack; use {vllm.MANAGED_FLAGS[flag]} instead")
+            if arg.startswith("-") and not arg.startswith("--"):
+                raise ValueError(f"'{arg}': use the long --flag form so it can be checked")
+        return args
+
+
+class CacheSpec(Spec):
+    storage_class: str
+    size: str = pydantic.Field(description="PVC size; room for the weights of every revision kept")
+    exclude: list[str] = pydantic.Field(
+        default_factory=lambda: ["original/*", "*.pth"],
+        description="files of the repo not downloaded (fnmatch); by default the duplicate original checkpoints",
+    )
+    populate_timeout_seconds: int = pydantic.Field(7200, ge=300, description="deadline of the populate Job")
+
+    _size = pydantic.field_validator("size")(_quantity)
+
+
+class Resources(Spec):
+    """CPU and memory per vLLM pod; requests equal limits (Guaranteed QoS, never evicted first)."""
+
+    cpu: str
+    memory: str
+    shm_size: str = pydantic.Field("2Gi", description="/dev/shm size; counts against memory")
+
+    _quantities = pydantic.field_validator("cpu", "memory", "shm_size")(_quantity)
+
+    @pydantic.model_validator(mode="after")
+    def _shm_within_memory(self) -> "Resources":
+        if parse_quantity(self.shm_size) >= parse_quantity(self.memory):
+            raise ValueError(f"shmSize ({self.shm_size}) must be smaller than memory ({self.memory}): /dev/shm is memory")
+        return self
+
+
+class ModelSpec(Spec):
+    name: str = pydantic.Field(description="names the Kubernetes objects of this model")
+    repo: str = pydantic.Field(description="Hugging Face repo id, e.g. Qwen/Qwen2.5-7B-Instruct")
+    revision: str = pydantic.Field(description="the commit SHA of `repo` to serve")
+    served_model_name: Optional[str] = pydantic.Field(None, description="the `model` clients send; defaults to repo")
+    image: Optional[str] = pydantic.Field(None, description="override of the pinned vLLM image; must carry a version tag")
+    pool: str
+    replicas: Replicas = Replicas()
+    engine: EngineSpec = EngineSpec()
+    cache: CacheSpec
+    resources: Resources
+    startup_timeout_seconds: int = pydantic.Field(1800, ge=60, description="time allowed to load the model")
+    drain_seconds: int = pydantic.Field(180, description="terminationGracePeriodSeconds: time to finish streams")
+
+    @pydantic.field_validator("name")
+    @classmethod
+    def _dns_name(cls, value: str) -> str:
+        return check_dns_label(value)
+
+    @pydantic.field_validator("repo")
+    @classmethod
+    def _repo_id(cls, value: str) -> str:
+        if not _REPO_ID.match(value):
+            raise ValueError(f"'{value}' is not a Hugging Face repo id of the form 'org/name'")
+        return value
+
+    @pydantic.field_validator("revision")
+    @classmethod
+    def _pinned(cls, value: str) -> str:
+        if not _COMMIT.match(value):
+            raise ValueError(
+                f"'{value}' is not a commit SHA: pin the model to the full 40-character commit "
+                "(Hugging Face: the repo's 'Files and versions' > 'History'), so every replica "
+                "and every re-deploy serves the same weights"
+            )
+        return value
+
+    @pydantic.field_validator("image")
+    @classmethod
+    def _tagged(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None:
+            check_pinned_image(value)
+        return value
+
+    @pydantic.field_validator("drain_seconds")
+    @classmethod
+    def _long_enough(cls, value: int) -> int:
+        if value < MIN_DRAIN_SECONDS:
+            raise ValueError(f"must be >= {MIN_DRAIN_SECONDS} so streaming responses can finish on scale-down")
+        return value
+
+    @property
+    def served_name(self) -> str:
+        return self.served_model_name or self.repo
+
+    @property
+    def gpus_per_replica(self) -> int:
+        return self.engine.tensor_parallel_size

@@ -1,0 +1,129 @@
+"""Scheduling and storage decisions derived from the cluster contract, and the checks that make a
+model's placement fail at preview instead of as a Pending pod.
+
+Tolerations, node affinity and the cache's access mode are computed here from the pool and storage
+class a model names; nothing else types them.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+from .catalog.gpus import GPU_PRODUCT_LABEL
+from .cluster import AccessMode, ClusterSpec, NodePool, StorageClassInfo
+from .errors import Problem
+from .model import ModelSpec
+
+
+def tolerations_for(pool: NodePool) -> list[dict]:
+    """Exactly the taints of the pool, tolerated; nothing more."""
+    return [taint.toleration() for taint in pool.taints]
+
+
+def node_affinity_for(pool: NodePool) -> Optional[dict]:
+    """Required node affinity on the pool's labels and, for GPU pools, the GPU product."""
+    expressions = [
+        {"key": key, "operator": "In", "values": [value]} for key, value in sorted(pool.labels.items())
+    ]
+    if pool.gpu_type is not None:
+        expressions.append(
+            {"key": GPU_PRODUCT_LABEL, "operator": "In", "values": list(pool.gpu_type.product_labels)}
+        )
+    if not expressions:
+        return None
+    return {
+        "nodeAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": {
+                "nodeSelectorTerms": [{"matchExpressions": expressions}]
+            }
+        }
+    }
+
+
+def cache_access_mode(model: ModelSpec) -> AccessMode:
+    """One pod can use a ReadWriteOnce volume; several pods (replicas, or a rolling update's surge
+    on another node) need ReadWriteMany, which the populate Job also needs to write."""
+    return "ReadWriteMany" if model.replicas.max > 1 else "ReadWriteOnce"
+
+
+def check_models(models: list[ModelSpec], cluster: ClusterSpec, path: str = "models") -> list[Problem]:
+    """Every problem with where the models would run and store their weights, one per mistake."""
+    problems = _unique(models, path)
+    for index, model in enumerate(models):
+        problems += check_model(model, cluster, f"{path}[{index}]")
+    return problems
+
+
+def check_model(model: ModelSpec, cluster: ClusterSpec, path: str) -> list[Problem]:
+    problems: list[Problem] = []
+    pool = cluster.pool(model.pool)
+    if pool is None:
+        known = ", ".join(p.name for p in cluster.pools)
+        problems.append(Problem(f"{path}.pool", f"no pool named '{model.pool}' in the cluster; pools: {known}"))
+    else:
+        problems += gpu_problems(model, pool, path)
+    klass = cluster.storage_class(model.cache.storage_class)
+    if klass is None:
+        known = ", ".join(c.name for c in cluster.storage_classes)
+        problems.append(Problem(f"{path}.cache.storageClass", f"no storage class '{model.cache.storage_class}'; classes: {known}"))
+    else:
+        rwx = [c.name for c in cluster.storage_classes if "ReadWriteMany" in c.access_modes]
+        problems += cache_problems(model, klass, path, rwx_classes=rwx)
+    return problems
+
+
+def gpu_problems(model: ModelSpec, pool: NodePool, path: str) -> list[Problem]:
+    """A pod must fit on one node of its pool, and the pool must hold every replica at max scale."""
+    tp = model.engine.tensor_parallel_size
+    tp_path = f"{path}.engine.tensorParallelSize"
+    if not pool.is_gpu:
+        if tp > 1:
+            return [Problem(tp_path, f"pool '{pool.name}' has no GPUs; tensor parallelism needs a GPU pool (set it to 1)")]
+        return []
+    if tp > pool.gpus_per_node:
+        return [Problem(
+            tp_path,
+            f"{tp} GPUs per pod, but nodes of pool '{pool.name}' have {pool.gpus_per_node} x {pool.gpu}; "
+            f"the pod could never be scheduled. Use tensorParallelSize <= {pool.gpus_per_node} or a pool with larger nodes",
+        )]
+    capacity = pool.max_nodes * pool.gpus_per_node
+    needed = model.replicas.max * tp
+    if needed > capacity:
+        return [Problem(
+            f"{path}.replicas.max",
+            f"{model.replicas.max} replicas x {tp} GPUs = {needed} GPUs, but pool '{pool.name}' has at most "
+            f"{pool.max_nodes} nodes x {pool.gpus_per_node} GPUs = {capacity}. Lower replicas.max to "
+            f"{capacity // tp} or raise the pool's maxNodes to {-(-needed // pool.gpus_per_node)}",
+        )]
+    return []
+
+
+def cache_problems(model: ModelSpec, klass: StorageClassInfo, path: str, rwx_classes: Sequence[str] = ()) -> list[Problem]:
+    """The cache's storage class must support the access mode its pods need."""
+    mode = cache_access_mode(model)
+    if mode in klass.access_modes:
+        return []
+    rwx = list(rwx_classes)
+    fix = f"use a ReadWriteMany class ({', '.join(rwx)})" if rwx else "add a ReadWriteMany storage class (NFS, EFS, Filestore, Azure Files)"
+    return [Problem(
+        f"{path}.cache.storageClass",
+        f"class '{klass.name}' supports {', '.join(klass.access_modes)}, but with replicas.max "
+        f"{model.replicas.max} the cache is mounted by several pods and needs {mode}: {fix}, or set replicas.max to 1",
+    )]
+
+
+def _unique(models: list[ModelSpec], path: str) -> list[Problem]:
+    problems = []
+    names: dict[str, int] = {}
+    served: dict[str, int] = {}
+    for index, model in enumerate(models):
+        if model.name in names:
+            problems.append(Problem(f"{path}[{index}].name", f"'{model.name}' is already used by {path}[{names[model.name]}]"))
+        names.setdefault(model.name, index)
+        if model.served_name in served:
+            problems.append(Problem(
+                f"{path}[{index}].servedModelName",
+                f"'{model.served_name}' is already served by {path}[{served[model.served_name]}]; clients could not tell them apart",
+            ))
+        served.setdefault(model.served_name, index)
+    return problems

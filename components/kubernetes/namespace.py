@@ -1,0 +1,66 @@
+"""The serving namespace: Pod Security "restricted", cost labels, the scripts our pods run, and the
+Hugging Face token as a Secret when one is configured."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from ..core.labels import CostLabels, PART_OF
+from ..core.manifests.cache import POPULATE_SCRIPT
+from ..core.manifests.security import namespace_labels
+from ._base import TOKEN_PREFIX, ComponentArgs, child
+
+SCRIPTS = Path(__file__).parent / "scripts"
+SCRIPTS_CONFIGMAP = "llmstack-scripts"
+TOKEN_SECRET = "hf-token"
+
+
+class ServingNamespaceArgs(ComponentArgs):
+    name: str
+    cost: CostLabels
+    hf_token: Optional[pulumi.Output] = None
+
+
+def scripts_data() -> dict[str, str]:
+    return {name: (SCRIPTS / name).read_text() for name in (POPULATE_SCRIPT,)}
+
+
+class ServingNamespace(pulumi.ComponentResource):
+    namespace: pulumi.Output[str]
+    """Name of the namespace, carrying the dependency on it."""
+    scripts_configmap: pulumi.Output[str]
+    hf_token_secret: Optional[pulumi.Output[str]]
+
+    def __init__(self, name: str, args: ServingNamespaceArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__(f"{TOKEN_PREFIX}:ServingNamespace", name, None, opts)
+        labels = {**namespace_labels(), "app.kubernetes.io/part-of": PART_OF, **args.cost.for_model()}
+        ns = k8s.core.v1.Namespace(
+            f"{name}-namespace", metadata={"name": args.name, "labels": labels}, opts=child(self)
+        )
+        self.namespace = ns.metadata.name
+        common = {"app.kubernetes.io/part-of": PART_OF, **args.cost.for_model()}
+        scripts = k8s.core.v1.ConfigMap(
+            f"{name}-scripts",
+            metadata={"name": SCRIPTS_CONFIGMAP, "namespace": self.namespace, "labels": common},
+            data=scripts_data(),
+            opts=child(self),
+        )
+        self.scripts_configmap = scripts.metadata.name
+        self.hf_token_secret = self._create_token_secret(name, args, common)
+        self.register_outputs({"namespace": self.namespace, "scripts_configmap": self.scripts_configmap})
+
+    def _create_token_secret(self, name: str, args: ServingNamespaceArgs, labels: dict) -> Optional[pulumi.Output[str]]:
+        if args.hf_token is None:
+            return None
+        secret = k8s.core.v1.Secret(
+            f"{name}-hf-token",
+            metadata={"name": TOKEN_SECRET, "namespace": self.namespace, "labels": labels},
+            type="Opaque",
+            string_data={"token": pulumi.Output.secret(args.hf_token)},
+            opts=child(self),
+        )
+        return secret.metadata.name

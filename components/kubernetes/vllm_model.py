@@ -1,0 +1,70 @@
+"""One model served by vLLM: ServiceAccount, Deployment, ClusterIP Service and PodDisruptionBudget."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from ..core.cluster import NodePool
+from ..core.errors import raise_if
+from ..core.labels import CostLabels, object_labels
+from ..core.manifests import vllm as build
+from ..core.model import ModelSpec
+from ..core.placement import gpu_problems
+from ._base import TOKEN_PREFIX, ComponentArgs, InputStr, child, resource_kwargs
+
+
+class VllmModelArgs(ComponentArgs):
+    namespace: InputStr
+    model: ModelSpec
+    pool: NodePool
+    cache_claim: InputStr
+    cache_ready: Optional[pulumi.Resource] = None
+    cost: CostLabels
+    config_path: str = "model"
+
+
+class VllmModel(pulumi.ComponentResource):
+    service_name: pulumi.Output[str]
+    """ClusterIP Service in front of the model's pods."""
+    endpoint: pulumi.Output[str]
+    """In-cluster base URL of the OpenAI-compatible API, e.g. http://qwen.llm.svc.cluster.local:8000/v1."""
+    served_model_name: str
+    """The `model` value clients send."""
+
+    def __init__(self, name: str, args: VllmModelArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__(f"{TOKEN_PREFIX}:VllmModel", name, None, opts)
+        raise_if(gpu_problems(args.model, args.pool, args.config_path))
+        labels = object_labels(build.COMPONENT, args.model.name, args.cost, model=args.model.name)
+        account = self._create(k8s.core.v1.ServiceAccount, f"{name}-sa",
+                               build.service_account(args.model, namespace=args.namespace, labels=labels))
+        self._create_deployment(name, args, labels, account.metadata.name)
+        service = self._create(k8s.core.v1.Service, f"{name}-service",
+                               build.service(args.model, namespace=args.namespace, labels=labels))
+        self._create(k8s.policy.v1.PodDisruptionBudget, f"{name}-pdb",
+                     build.pod_disruption_budget(args.model, namespace=args.namespace, labels=labels))
+        self.service_name = service.metadata.name
+        self.endpoint = pulumi.Output.concat(
+            "http://", service.metadata.name, ".", service.metadata.namespace, f".svc.cluster.local:{build.PORT}/v1"
+        )
+        self.served_model_name = args.model.served_name
+        self.register_outputs({"service_name": self.service_name, "endpoint": self.endpoint,
+                               "served_model_name": self.served_model_name})
+
+    def _create(self, resource: type, name: str, manifest: dict, **opts) -> pulumi.CustomResource:
+        return resource(name, **resource_kwargs(manifest), opts=child(self, **opts))
+
+    def _create_deployment(self, name: str, args: VllmModelArgs, labels: dict, account: pulumi.Output[str]) -> None:
+        manifest = build.deployment(
+            args.model, args.pool, namespace=args.namespace, labels=labels,
+            image=build.image_for(args.model, args.pool), claim=args.cache_claim, service_account=account,
+        )
+        # `pulumi up` waits for the rollout; loading weights may take the whole startup budget.
+        timeout = f"{args.model.startup_timeout_seconds + 600}s"
+        self._create(
+            k8s.apps.v1.Deployment, f"{name}-deployment", manifest,
+            depends_on=[args.cache_ready] if args.cache_ready is not None else None,
+            custom_timeouts=pulumi.CustomTimeouts(create=timeout, update=timeout),
+        )

@@ -1,0 +1,101 @@
+"""The stack's configuration: one typed model, read once from Pulumi config, validated once.
+
+This is the only module that reads Pulumi config. Every key under the project's namespace
+(`llmstack:*`) must be a field of StackConfig; anything else is an error, not silently ignored.
+Keys of other namespaces (`pulumi:`, `kubernetes:`, `aws:`) belong to Pulumi and providers.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal, Optional
+
+import pulumi
+import pydantic
+
+from components.core.base import Spec
+from components.core.cluster import ClusterSpec, check_dns_label, check_labels
+from components.core.errors import ConfigError, Problem
+from components.core.model import ModelSpec
+from components.core.placement import check_models
+from components.core.validation import parse
+
+PROJECT = "llmstack"
+SECRET_KEYS = {"hfToken"}
+
+
+class ExistingCluster(ClusterSpec):
+    """A cluster that already exists, reached through a kubeconfig context; its pools and storage
+    classes are described here because nothing can be asked of the cluster at preview."""
+
+    type: Literal["existing"]
+    context: Optional[str] = pydantic.Field(None, description="kubeconfig context; default: the current context")
+    kubeconfig: Optional[str] = pydantic.Field(None, description="path to a kubeconfig file; default: $KUBECONFIG or ~/.kube/config")
+
+    def contract(self) -> ClusterSpec:
+        return ClusterSpec.model_validate(self.model_dump(include=set(ClusterSpec.model_fields)))
+
+
+class Serving(Spec):
+    namespace: str = "llm"
+
+    @pydantic.field_validator("namespace")
+    @classmethod
+    def _dns_name(cls, value: str) -> str:
+        return check_dns_label(value)
+
+
+class StackConfig(Spec):
+    model_config = pydantic.ConfigDict(arbitrary_types_allowed=True)
+
+    team: str = pydantic.Field(description="cost-attribution label on every object")
+    environment: str = pydantic.Field(description="cost-attribution label; defaults to the stack name")
+    cluster: ExistingCluster
+    serving: Serving = Serving()
+    models: list[ModelSpec] = pydantic.Field(min_length=1)
+    hf_token: Optional[pulumi.Output] = pydantic.Field(None, description="Hugging Face token, a Pulumi secret")
+
+    @pydantic.field_validator("team", "environment")
+    @classmethod
+    def _label_value(cls, value: str) -> str:
+        check_labels({"team": value})
+        return value
+
+
+def load(raw: dict[str, Any], secret_keys: set[str], stack: str) -> StackConfig:
+    """Validate raw `llmstack:*` config (keys without the namespace, values as Pulumi passes them)."""
+    data = {key: _decode(value) for key, value in raw.items()}
+    data.setdefault("environment", stack)
+    problems: list[Problem] = []
+    for key in SECRET_KEYS & data.keys():
+        if key not in secret_keys:
+            problems.append(Problem(key, f"must be a secret: run `pulumi config set --secret {key} <value>`"))
+        data[key] = pulumi.Output.secret(data[key])
+    try:
+        config = parse(StackConfig, data)
+    except ConfigError as err:
+        raise ConfigError([*problems, *err.problems]) from None
+    problems += check_models(config.models, config.cluster)
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def load_from_pulumi() -> StackConfig:
+    """Read every `llmstack:*` key of the running stack, once."""
+    prefix = f"{PROJECT}:"
+    values = {**pulumi.runtime.config.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
+    raw = {key[len(prefix):]: value for key, value in values.items() if key.startswith(prefix)}
+    env_secret = set(pulumi.runtime.config.get_config_secret_keys_env())
+    secret = {key for key in raw if prefix + key in env_secret or pulumi.runtime.is_config_secret(prefix + key)}
+    return load(raw, secret, pulumi.get_stack())
+
+
+def _decode(value: Any) -> Any:
+    """Pulumi passes structured config as JSON text; scalars stay text and pydantic converts them."""
+    if isinstance(value, str) and value[:1] in ("{", "["):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value

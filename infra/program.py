@@ -1,0 +1,55 @@
+"""The stack program: config -> platform -> serving -> exports.
+
+Later layers (gateway, monitoring) plug in after serving and take its typed outputs.
+"""
+
+from __future__ import annotations
+
+import pulumi
+
+from components.core.labels import CostLabels
+from components.kubernetes import (
+    ModelCache, ModelCacheArgs, ServingNamespace, ServingNamespaceArgs, VllmModel, VllmModelArgs,
+)
+from components.platform import ExistingCluster, ExistingClusterArgs, Platform
+
+from .config import StackConfig, load_from_pulumi
+
+
+def build_platform(config: StackConfig) -> Platform:
+    cluster = config.cluster
+    args = ExistingClusterArgs(cluster=cluster.contract(), context=cluster.context, kubeconfig=cluster.kubeconfig)
+    return ExistingCluster("cluster", args).platform
+
+
+def build_serving(config: StackConfig, platform: Platform) -> dict[str, VllmModel]:
+    cost = CostLabels(team=config.team, environment=config.environment)
+    opts = platform.resource_options()
+    namespace = ServingNamespace(
+        "serving", ServingNamespaceArgs(name=config.serving.namespace, cost=cost, hf_token=config.hf_token), opts
+    )
+    served = {}
+    for index, model in enumerate(config.models):
+        pool = platform.cluster.pool(model.pool)
+        klass = platform.cluster.storage_class(model.cache.storage_class)
+        assert pool is not None and klass is not None, "checked by config validation"
+        path = f"models[{index}]"
+        cache = ModelCache(f"{model.name}-cache", ModelCacheArgs(
+            namespace=namespace.namespace, model=model, pool=pool, storage_class=klass,
+            placement=platform.cluster.system, scripts_configmap=namespace.scripts_configmap,
+            token_secret=namespace.hf_token_secret, cost=cost, config_path=path,
+        ), opts)
+        served[model.name] = VllmModel(model.name, VllmModelArgs(
+            namespace=namespace.namespace, model=model, pool=pool, cache_claim=cache.claim_name,
+            cache_ready=cache.populated, cost=cost, config_path=path,
+        ), opts)
+    return served
+
+
+def main() -> None:
+    config = load_from_pulumi()
+    platform = build_platform(config)
+    served = build_serving(config, platform)
+    pulumi.export("namespace", config.serving.namespace)
+    pulumi.export("endpoints", {name: model.endpoint for name, model in served.items()})
+    pulumi.export("servedModels", {name: model.served_model_name for name, model in served.items()})

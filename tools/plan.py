@@ -1,0 +1,151 @@
+"""Offline plan: run the real stack program under Pulumi's mocks with a stack's config.
+
+    python -m tools.plan --stack dev            (what `make plan STACK=dev` runs)
+
+Writes build/<stack>/manifests/<kind>-<namespace|cluster>-<name>.yaml (every Kubernetes object
+the program declares), build/<stack>/resources.json (every registered resource) and prints a
+summary. No cloud, cluster or Pulumi CLI is needed. Secrets in the stack file cannot be decrypted
+here; they are replaced by a placeholder and stay marked secret, so they are masked in the output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+PLACEHOLDER_SECRET = "offline-plan-placeholder-secret"
+
+
+def project_name(root: Path = ROOT) -> str:
+    return yaml.safe_load((root / "Pulumi.yaml").read_text())["name"]
+
+
+def stack_config(stack: str, root: Path = ROOT) -> tuple[dict[str, str], list[str]]:
+    """Config as the Pulumi engine hands it to a program: namespaced keys, structured values as JSON."""
+    path = root / f"Pulumi.{stack}.yaml"
+    if not path.exists():
+        stacks = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
+        raise SystemExit(f"no stack file {path.name}; stacks: {', '.join(stacks)}")
+    document = yaml.safe_load(path.read_text()) or {}
+    return flatten_config(document.get("config") or {}, project_name(root))
+
+
+def flatten_config(config: dict[str, Any], project: str) -> tuple[dict[str, str], list[str]]:
+    values: dict[str, str] = {}
+    secret_keys: list[str] = []
+    for key, value in config.items():
+        full = key if ":" in key else f"{project}:{key}"
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            values[full] = PLACEHOLDER_SECRET
+            secret_keys.append(full)
+        elif isinstance(value, str):
+            values[full] = value
+        else:
+            values[full] = json.dumps(value)
+    return values, secret_keys
+
+
+def manifest_filename(obj: dict) -> str:
+    metadata = obj.get("metadata") or {}
+    scope = metadata.get("namespace") or "cluster"
+    return f"{obj['kind'].lower()}-{scope}-{metadata.get('name')}.yaml"
+
+
+HEAD_KEYS = ("apiVersion", "kind", "metadata")
+
+
+def canonical(obj: dict) -> dict:
+    """Deterministic key order for review: apiVersion, kind, metadata first, then sorted."""
+    ordered = {k: _sorted(obj[k]) for k in HEAD_KEYS if k in obj}
+    ordered.update({k: _sorted(obj[k]) for k in sorted(obj) if k not in HEAD_KEYS})
+    return ordered
+
+
+def _sorted(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _sorted(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted(v) for v in value]
+    return value
+
+
+def write_plan(recording: Any, out: Path) -> None:
+    if out.exists():
+        shutil.rmtree(out)
+    manifests = out / "manifests"
+    manifests.mkdir(parents=True)
+    for obj in recording.kubernetes_objects():
+        target = manifests / manifest_filename(obj)
+        if target.exists():
+            raise RuntimeError(f"two objects would be written to {target.name}")
+        target.write_text(yaml.safe_dump(canonical(obj), sort_keys=False, width=120))
+    document = {
+        "resources": [r.to_json() for r in recording.registrations],
+        "outputs": recording.outputs,
+    }
+    (out / "resources.json").write_text(json.dumps(document, indent=2, sort_keys=False) + "\n")
+
+
+def summary(recording: Any, stack: str) -> str:
+    lines = [f"stack {stack}: {len(recording.registrations)} resources"]
+    models = recording.by_type("llmstack:kubernetes:VllmModel")
+    deployments = {r.inputs["metadata"]["name"]: r.inputs for r in recording.by_type("kubernetes:apps/v1:Deployment")}
+    lines.append("models:")
+    for component in models:
+        deployment = deployments.get(component.name)
+        if deployment is None:
+            continue
+        pod = deployment["spec"]["template"]["spec"]
+        container = pod["containers"][0]
+        labels = deployment["spec"]["template"]["metadata"]["labels"]
+        gpus = container["resources"]["limits"].get("nvidia.com/gpu", 0)
+        image = container["image"]
+        lines.append(
+            f"  {component.name:<24} pool={labels.get('llmstack.dev/pool', '?'):<12} "
+            f"gpus/pod={gpus} replicas={deployment['spec']['replicas']} image={image}"
+        )
+    lines.append("resources by type:")
+    for type_, count in sorted(Counter(r.type for r in recording.registrations).items()):
+        lines.append(f"  {count:>3}  {type_}")
+    return "\n".join(lines)
+
+
+def plan(stack: str, out: Path) -> Any:
+    sys.path.insert(0, str(ROOT))
+    from components.core.errors import ConfigError  # noqa: F401 (imported for callers)
+    from infra import program
+    from tools.recorder import record
+
+    config, secret_keys = stack_config(stack)
+    recording = record(program.main, project=project_name(), stack=stack, config=config, secret_keys=secret_keys)
+    write_plan(recording, out)
+    return recording
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stack", required=True)
+    parser.add_argument("--out", type=Path, help="default: build/<stack>")
+    args = parser.parse_args(argv)
+    from components.core.errors import ConfigError
+
+    try:
+        recording = plan(args.stack, args.out or ROOT / "build" / args.stack)
+    except ConfigError as err:
+        print(f"stack {args.stack}: {err}", file=sys.stderr)
+        return 1
+    print(summary(recording, args.stack))
+    print(f"wrote {args.out or Path('build') / args.stack}/manifests and resources.json")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,179 @@
+"""Run the real stack program under Pulumi's unit-test mocks and record what it registers.
+
+The mocks behave like a preview of a first deployment: a resource's outputs are its inputs, and
+anything else (ids, provider-computed fields) is unknown until deployed. Every registration is
+recorded with its type, name, parent, provider, resource options and inputs, with secrets masked.
+Nothing here changes what the program does under a real engine; it only observes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+import pulumi
+from google.protobuf import json_format
+from pulumi.runtime import mocks, rpc
+
+SECRET = "[secret]"
+UNKNOWN = "[unknown until deployed]"
+
+_SIG_KEY = "4dabf18193072939515e22adb298388d"
+_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+_RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+_OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
+
+
+@dataclass
+class Registration:
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: Optional[str]
+    provider: Optional[str]
+    inputs: dict
+    options: dict = field(default_factory=dict)
+    dependencies: list[str] = field(default_factory=list)
+
+    @property
+    def is_kubernetes_object(self) -> bool:
+        return self.custom and self.type.startswith("kubernetes:") and not self.type.startswith("pulumi:providers:")
+
+    def to_json(self) -> dict:
+        out = {
+            "type": self.type,
+            "name": self.name,
+            "urn": self.urn,
+            "custom": self.custom,
+            "parent": self.parent,
+            "provider": self.provider,
+            "inputs": self.inputs,
+        }
+        if self.options:
+            out["options"] = self.options
+        if self.dependencies:
+            out["dependsOn"] = self.dependencies
+        return out
+
+
+def plain(value: Any) -> Any:
+    """A JSON value of a wire property: secrets masked, unknowns made explicit, integers kept."""
+    if isinstance(value, dict):
+        if value.get(_SIG_KEY) == _SECRET_SIG:
+            return SECRET
+        if value.get(_SIG_KEY) == _RESOURCE_SIG:
+            return {"resource": value.get("urn")}
+        if value.get(_SIG_KEY) == _OUTPUT_SIG:
+            if value.get("secret"):
+                return SECRET
+            return plain(value["value"]) if "value" in value else UNKNOWN
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, str) and value == rpc.UNKNOWN:
+        return UNKNOWN
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _struct(message: Any) -> dict:
+    return json_format.MessageToDict(message) if message is not None else {}
+
+
+def _options(request: Any) -> dict:
+    options: dict[str, Any] = {}
+    if request.protect:
+        options["protect"] = True
+    if getattr(request, "retainOnDelete", False):
+        options["retainOnDelete"] = True
+    if request.deleteBeforeReplace:
+        options["deleteBeforeReplace"] = True
+    if list(request.ignoreChanges):
+        options["ignoreChanges"] = sorted(request.ignoreChanges)
+    timeouts = request.customTimeouts
+    if timeouts and (timeouts.create or timeouts.update or timeouts.delete):
+        options["customTimeouts"] = {k: v for k, v in (("create", timeouts.create), ("update", timeouts.update), ("delete", timeouts.delete)) if v}
+    return options
+
+
+class PreviewMocks(mocks.Mocks):
+    """Outputs are the inputs; the id of a resource that does not exist yet is unknown."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict] = []
+
+    def new_resource(self, args: mocks.MockResourceArgs):
+        return (f"{args.name}-id" if args.custom else None), dict(args.inputs)
+
+    def call(self, args: mocks.MockCallArgs):
+        self.calls.append({"token": args.token, "args": args.args})
+        return {}
+
+
+class RecordingMonitor(mocks.MockMonitor):
+    def __init__(self, mocks_: mocks.Mocks) -> None:
+        super().__init__(mocks_)
+        self.registrations: list[Registration] = []
+
+    def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            self.registrations.append(Registration(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                custom=bool(request.custom),
+                parent=request.parent or None,
+                provider=request.provider.rsplit("::", 1)[0] if request.provider else None,
+                inputs=plain(_struct(request.object)),
+                options=_options(request),
+                dependencies=sorted(set(request.dependencies)),
+            ))
+        return response
+
+
+@dataclass
+class Recording:
+    registrations: list[Registration]
+    outputs: dict[str, Any]
+    calls: list[dict]
+
+    def kubernetes_objects(self) -> list[dict]:
+        return [r.inputs for r in self.registrations if r.is_kubernetes_object]
+
+    def by_type(self, type_: str) -> list[Registration]:
+        return [r for r in self.registrations if r.type == type_]
+
+
+def record(program: Callable[[], Any], *, project: str, stack: str, config: dict[str, str], secret_keys: list[str]) -> Recording:
+    """Run `program` (the stack's main function) under recording mocks, as `pulumi preview` would."""
+    preview_mocks = PreviewMocks()
+    monitor = RecordingMonitor(preview_mocks)
+    pulumi.runtime.set_all_config(config, secret_keys)
+    mocks.set_mocks(preview_mocks, project=project, stack=stack, preview=True, monitor=monitor)
+
+    outputs: dict[str, Any] = {}
+
+    @mocks.test
+    def run():
+        program()
+        return _collect_exports(outputs)
+
+    run()
+    registrations = sorted(monitor.registrations, key=lambda r: r.urn)
+    return Recording(registrations, dict(sorted(outputs.items())), preview_mocks.calls)
+
+
+async def _collect_exports(into: dict[str, Any]) -> None:
+    root = pulumi.runtime.get_root_resource()
+    for key, value in dict(getattr(root, "outputs", {})).items():
+        out = pulumi.Output.from_input(value)
+        if await out.is_secret():
+            into[key] = SECRET
+        elif not await out.is_known():
+            into[key] = UNKNOWN
+        else:
+            into[key] = plain(json.loads(json.dumps(await out.future(), default=str)))
