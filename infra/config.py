@@ -17,7 +17,7 @@ from components.core.base import Spec
 from components.core.cluster import ClusterSpec, check_dns_label, check_labels
 from components.core.errors import ConfigError, Problem
 from components.core.model import ModelSpec
-from components.core.placement import check_models
+from components.core.placement import check_model, check_models
 from components.core.validation import parse
 
 PROJECT = "llmstack"
@@ -74,11 +74,28 @@ def load(raw: dict[str, Any], secret_keys: set[str], stack: str) -> StackConfig:
     try:
         config = parse(StackConfig, data)
     except ConfigError as err:
-        raise ConfigError([*problems, *err.problems]) from None
+        raise ConfigError([*problems, *err.problems, *_placement_of_valid_models(data)]) from None
     problems += check_models(config.models, config.cluster)
     if problems:
         raise ConfigError(problems)
     return config
+
+
+def _placement_of_valid_models(data: dict[str, Any]) -> list[Problem]:
+    """When some of the config is invalid, still check where the valid models would run, so one
+    preview reports every problem instead of one layer at a time."""
+    try:
+        cluster = ExistingCluster.model_validate(data.get("cluster")).contract()
+    except pydantic.ValidationError:
+        return []
+    problems = []
+    for index, raw in enumerate(data.get("models") or []):
+        try:
+            model = ModelSpec.model_validate(raw)
+        except pydantic.ValidationError:
+            continue
+        problems += check_model(model, cluster, f"models[{index}]")
+    return problems
 
 
 def load_from_pulumi() -> StackConfig:

@@ -28,9 +28,9 @@ def project_name(root: Path = ROOT) -> str:
     return yaml.safe_load((root / "Pulumi.yaml").read_text())["name"]
 
 
-def stack_config(stack: str, root: Path = ROOT) -> tuple[dict[str, str], list[str]]:
+def stack_config(stack: str, root: Path = ROOT, path: Path | None = None) -> tuple[dict[str, str], list[str]]:
     """Config as the Pulumi engine hands it to a program: namespaced keys, structured values as JSON."""
-    path = root / f"Pulumi.{stack}.yaml"
+    path = path or root / f"Pulumi.{stack}.yaml"
     if not path.exists():
         stacks = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
         raise SystemExit(f"no stack file {path.name}; stacks: {', '.join(stacks)}")
@@ -88,7 +88,7 @@ def write_plan(recording: Any, out: Path) -> None:
             raise RuntimeError(f"two objects would be written to {target.name}")
         target.write_text(yaml.safe_dump(canonical(obj), sort_keys=False, width=120))
     document = {
-        "resources": [r.to_json() for r in recording.registrations],
+        "resources": [{**r.to_json(), "inputs": _sorted(r.inputs)} for r in recording.registrations],
         "outputs": recording.outputs,
     }
     (out / "resources.json").write_text(json.dumps(document, indent=2, sort_keys=False) + "\n")
@@ -118,13 +118,12 @@ def summary(recording: Any, stack: str) -> str:
     return "\n".join(lines)
 
 
-def plan(stack: str, out: Path) -> Any:
+def plan(stack: str, out: Path, stack_file: Path | None = None) -> Any:
     sys.path.insert(0, str(ROOT))
-    from components.core.errors import ConfigError  # noqa: F401 (imported for callers)
     from infra import program
     from tools.recorder import record
 
-    config, secret_keys = stack_config(stack)
+    config, secret_keys = stack_config(stack, path=stack_file)
     recording = record(program.main, project=project_name(), stack=stack, config=config, secret_keys=secret_keys)
     write_plan(recording, out)
     return recording
@@ -134,16 +133,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stack", required=True)
     parser.add_argument("--out", type=Path, help="default: build/<stack>")
+    parser.add_argument("--stack-file", type=Path, help="default: Pulumi.<stack>.yaml")
     args = parser.parse_args(argv)
     from components.core.errors import ConfigError
 
+    out = args.out or ROOT / "build" / args.stack
     try:
-        recording = plan(args.stack, args.out or ROOT / "build" / args.stack)
+        recording = plan(args.stack, out, args.stack_file)
     except ConfigError as err:
+        shutil.rmtree(out, ignore_errors=True)  # no stale plan that looks current
         print(f"stack {args.stack}: {err}", file=sys.stderr)
         return 1
     print(summary(recording, args.stack))
-    print(f"wrote {args.out or Path('build') / args.stack}/manifests and resources.json")
+    print(f"wrote {out}/manifests and {out}/resources.json")
     return 0
 
 

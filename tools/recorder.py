@@ -62,12 +62,12 @@ def plain(value: Any) -> Any:
     """A JSON value of a wire property: secrets masked, unknowns made explicit, integers kept."""
     if isinstance(value, dict):
         if value.get(_SIG_KEY) == _SECRET_SIG:
-            return SECRET
+            return _masked(plain(value.get("value")))
         if value.get(_SIG_KEY) == _RESOURCE_SIG:
             return {"resource": value.get("urn")}
         if value.get(_SIG_KEY) == _OUTPUT_SIG:
             if value.get("secret"):
-                return SECRET
+                return _masked(plain(value.get("value")))
             return plain(value["value"]) if "value" in value else UNKNOWN
         return {k: plain(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -77,6 +77,15 @@ def plain(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+def _masked(value: Any) -> Any:
+    """A secret keeps its shape (keys of a map stay visible for review); every leaf is masked."""
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    return SECRET
 
 
 def _struct(message: Any) -> dict:
@@ -148,11 +157,14 @@ class Recording:
         return [r for r in self.registrations if r.type == type_]
 
 
-def record(program: Callable[[], Any], *, project: str, stack: str, config: dict[str, str], secret_keys: list[str]) -> Recording:
+def record(program: Callable[[], Any], *, project: str, stack: str, config: dict[str, str], secret_keys: list[str],
+           monitor: Optional[RecordingMonitor] = None) -> Recording:
     """Run `program` (the stack's main function) under recording mocks, as `pulumi preview` would."""
-    preview_mocks = PreviewMocks()
-    monitor = RecordingMonitor(preview_mocks)
+    monitor = monitor or RecordingMonitor(PreviewMocks())
+    preview_mocks = monitor.mocks
     pulumi.runtime.set_all_config(config, secret_keys)
+    # A fresh root stack per recording, so several recordings can run in one process (tests).
+    pulumi.runtime.settings.set_root_resource(None)
     mocks.set_mocks(preview_mocks, project=project, stack=stack, preview=True, monitor=monitor)
 
     outputs: dict[str, Any] = {}

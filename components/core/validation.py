@@ -93,6 +93,8 @@ def problems_from(error: pydantic.ValidationError, root: type[pydantic.BaseModel
             message = _unknown_key_message(root, loc)
         elif kind == "missing":
             message = "required, but not set"
+        elif kind == "too_short":
+            message = f"must have at least {item['ctx']['min_length']} entry"
         elif kind in ("value_error", "assertion_error") and "error" in item.get("ctx", {}):
             message = str(item["ctx"]["error"])
         else:

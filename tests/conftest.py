@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+STACKS = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in ROOT.glob("Pulumi.*.yaml"))
+
+
+@dataclass
+class Plan:
+    stack: str
+    path: Path
+    manifests: dict[str, dict]
+    resources: list[dict]
+    outputs: dict
+
+    def objects(self, kind: str | None = None) -> list[dict]:
+        return [o for o in self.manifests.values() if kind is None or o["kind"] == kind]
+
+
+def run_plan(stack: str, out: Path, stack_file: Path | None = None) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "tools.plan", "--stack", stack, "--out", str(out)]
+    if stack_file is not None:
+        cmd += ["--stack-file", str(stack_file)]
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def load_plan(stack: str, out: Path) -> Plan:
+    manifests = {p.name: yaml.safe_load(p.read_text()) for p in sorted((out / "manifests").glob("*.yaml"))}
+    document = json.loads((out / "resources.json").read_text())
+    return Plan(stack, out, manifests, document["resources"], document["outputs"])
+
+
+@pytest.fixture(scope="session")
+def plans(tmp_path_factory) -> dict[str, Plan]:
+    """The offline plan of every stack, produced by the same command as `make plan`."""
+    result = {}
+    for stack in STACKS:
+        out = tmp_path_factory.mktemp(f"plan-{stack}")
+        proc = run_plan(stack, out)
+        assert proc.returncode == 0, f"make plan STACK={stack} failed:\n{proc.stderr}"
+        result[stack] = load_plan(stack, out)
+    return result
+
+
+@pytest.fixture(params=STACKS)
+def plan(request, plans) -> Plan:
+    return plans[request.param]
+
+
+def stack_config(stack: str):
+    """The validated StackConfig of a stack, as the program sees it."""
+    from infra.config import PROJECT, load
+    from tools.plan import stack_config as raw_config
+
+    values, secret_keys = raw_config(stack)
+    prefix = f"{PROJECT}:"
+    raw = {k[len(prefix):]: v for k, v in values.items() if k.startswith(prefix)}
+    return load(raw, {k[len(prefix):] for k in secret_keys}, stack)

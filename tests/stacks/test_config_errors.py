@@ -1,0 +1,96 @@
+"""A broken stack config fails the offline plan (and `pulumi preview`, through the same loader)
+with one line per problem naming its config path, no traceback, and no plan written."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT, run_plan
+
+
+def broken_stack(tmp_path: Path, mutate) -> Path:
+    document = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())
+    config = copy.deepcopy(document["config"])
+    mutate(config)
+    path = tmp_path / "Pulumi.broken.yaml"
+    path.write_text(yaml.safe_dump({"config": config}))
+    return path
+
+
+def fail(tmp_path: Path, mutate) -> list[str]:
+    out = tmp_path / "out"
+    proc = run_plan("broken", out, broken_stack(tmp_path, mutate))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not out.exists(), "a failed plan must not leave a plan behind"
+    lines = proc.stderr.strip().splitlines()
+    assert lines[0].startswith("stack broken: invalid configuration")
+    return [line.strip() for line in lines[1:]]
+
+
+def test_the_issue_examples_fail_with_one_line_each(tmp_path):
+    def mutate(config):
+        models = config["llmstack:models"]
+        models.append({**copy.deepcopy(models[1]), "name": "third", "servedModelName": "third"})
+        models[0]["replicas"] = {"min": "two", "max": 3}          # wrong type
+        models[0]["engine"]["maxModelLenght"] = 4096               # unknown key
+        models[1]["cache"]["storageClass"] = "gp3"                 # RWO class, several replicas
+        models[1]["replicas"] = {"min": 3, "max": 3}
+        del models[2]["revision"]                                  # missing revision
+
+    assert fail(tmp_path, mutate) == [
+        "models[0].replicas.min: Input should be a valid integer, unable to parse string as an integer (got 'two')",
+        "models[0].engine.maxModelLenght: unknown key; did you mean 'maxModelLen'? (allowed: dtype, enablePrefixCaching, "
+        "extraArgs, gpuMemoryUtilization, kvCacheDtype, kvCacheMemory, maxModelLen, maxNumBatchedTokens, maxNumSeqs, "
+        "quantization, tensorParallelSize)",
+        "models[2].revision: required, but not set",
+        "models[1].cache.storageClass: class 'gp3' supports ReadWriteOnce, but with replicas.max 3 the cache is "
+        "mounted by several pods and needs ReadWriteMany: use a ReadWriteMany class (efs-models), or set replicas.max to 1",
+    ]
+
+
+def test_cross_field_problems_are_reported_together(tmp_path):
+    def mutate(config):
+        models = config["llmstack:models"]
+        models[0]["replicas"] = {"min": 3, "max": 2}
+        models[1]["cache"]["storageClass"] = "gp3"
+        models[1]["engine"]["tensorParallelSize"] = 16
+
+    assert fail(tmp_path, mutate) == [
+        "models[0].replicas.max: must be >= replicas.min (3)",
+        "models[1].engine.tensorParallelSize: 16 GPUs per pod, but nodes of pool 'h100' have 8 x H100-80GB; the pod "
+        "could never be scheduled. Use tensorParallelSize <= 8 or a pool with larger nodes",
+        "models[1].cache.storageClass: class 'gp3' supports ReadWriteOnce, but with replicas.max 4 the cache is "
+        "mounted by several pods and needs ReadWriteMany: use a ReadWriteMany class (efs-models), or set replicas.max to 1",
+    ]
+
+
+@pytest.mark.parametrize("mutate, expected", [
+    (lambda c: c["llmstack:models"][0].update(pool="a100"),
+     "models[0].pool: no pool named 'a100' in the cluster; pools: system, l40s, h100"),
+    (lambda c: c["llmstack:models"][0].update(replicas={"min": 1, "max": 20}),
+     "models[0].replicas.max: 20 replicas x 1 GPUs = 20 GPUs, but pool 'l40s' has at most 4 nodes x 4 GPUs = 16. "
+     "Lower replicas.max to 16 or raise the pool's maxNodes to 5"),
+    (lambda c: c["llmstack:models"][0].update(revision="main"),
+     "models[0].revision: 'main' is not a commit SHA: pin the model to the full 40-character commit (Hugging Face: "
+     "the repo's 'Files and versions' > 'History'), so every replica and every re-deploy serves the same weights"),
+    (lambda c: c["llmstack:models"][0]["engine"].update(extraArgs=["--max-model-len=8192"]),
+     "models[0].engine.extraArgs: '--max-model-len' is set by this stack; use engine.maxModelLen instead"),
+    (lambda c: c["llmstack:models"][1].update(name="qwen3-8b"),
+     "models[1].name: 'qwen3-8b' is already used by models[0]"),
+    (lambda c: c.update({"llmstack:teem": "x"}),
+     "teem: unknown key; did you mean 'team'? (allowed: cluster, environment, hfToken, models, serving, team)"),
+    (lambda c: c.update({"llmstack:hfToken": "hf_plaintext"}),
+     "hfToken: must be a secret: run `pulumi config set --secret hfToken <value>`"),
+    (lambda c: c["llmstack:cluster"]["pools"][1].update(gpu="L40X"),
+     "cluster.pools[1].gpu: unknown GPU type 'L40X'; known types: T4, A10G, A10, L4, L40, L40S, A40, RTX-A6000, "
+     "A100-40GB, A100-80GB, H100-80GB, H200, B200, H20"),
+    (lambda c: c["llmstack:models"][0].update(image="vllm/vllm-openai:latest"),
+     "models[0].image: image 'vllm/vllm-openai:latest' is not pinned: give a version tag (not 'latest') or a digest"),
+])
+def test_each_mistake_names_its_path_and_fix(tmp_path, mutate, expected):
+    assert fail(tmp_path, mutate) == [expected]

@@ -1,0 +1,34 @@
+"""Every Kubernetes object of every stack's plan is valid, in strict mode (unknown fields are
+errors), for the oldest and newest Kubernetes versions the project supports."""
+
+from __future__ import annotations
+
+import kubernetes_validate
+import pytest
+
+OLDEST, NEWEST = "1.31", "1.37"
+
+
+@pytest.mark.parametrize("version", [OLDEST, NEWEST])
+def test_every_object_is_valid(plan, version):
+    failures = []
+    for name, obj in plan.manifests.items():
+        try:
+            kubernetes_validate.validate(obj, version, strict=True)
+        except kubernetes_validate.ValidationError as err:
+            failures.append(f"{name}: {err.message} at {'.'.join(str(p) for p in err.path)}")
+    assert not failures, "\n".join(failures)
+
+
+def test_validation_catches_an_unknown_field(plan):
+    """Guard for the test above: strict mode really rejects a misspelt field."""
+    deployment = plan.objects("Deployment")[0]
+    broken = {**deployment, "spec": {**deployment["spec"], "replica": 2}}
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(broken, NEWEST, strict=True)
+
+
+def test_plan_has_every_kind_of_serving_object(plan):
+    kinds = {o["kind"] for o in plan.manifests.values()}
+    assert {"Namespace", "ConfigMap", "PersistentVolumeClaim", "Job", "ServiceAccount", "Deployment",
+            "Service", "PodDisruptionBudget"} <= kinds
