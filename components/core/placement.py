@@ -40,10 +40,15 @@ def node_affinity_for(pool: NodePool) -> Optional[dict]:
     }
 
 
-def cache_access_mode(model: ModelSpec) -> AccessMode:
-    """One pod can use a ReadWriteOnce volume; several pods (replicas, or a rolling update's surge
-    on another node) need ReadWriteMany, which the populate Job also needs to write."""
-    return "ReadWriteMany" if model.replicas.max > 1 else "ReadWriteOnce"
+def cache_access_mode(model: ModelSpec, klass: StorageClassInfo) -> Optional[AccessMode]:
+    """The access mode the cache's claim requests, or None when the class offers none that works.
+
+    One pod (and the populate Job before it) can share a ReadWriteOnce volume; several pods, on
+    several nodes, need ReadWriteMany, which the populate Job also needs to write.
+    """
+    if model.replicas.max > 1:
+        return "ReadWriteMany" if "ReadWriteMany" in klass.access_modes else None
+    return next((m for m in ("ReadWriteOnce", "ReadWriteMany") if m in klass.access_modes), None)
 
 
 def check_models(models: list[ModelSpec], cluster: ClusterSpec, path: str = "models") -> list[Problem]:
@@ -99,17 +104,18 @@ def gpu_problems(model: ModelSpec, pool: NodePool, path: str) -> list[Problem]:
 
 
 def cache_problems(model: ModelSpec, klass: StorageClassInfo, path: str, rwx_classes: Sequence[str] = ()) -> list[Problem]:
-    """The cache's storage class must support the access mode its pods need."""
-    mode = cache_access_mode(model)
-    if mode in klass.access_modes:
+    """The cache's storage class must offer an access mode its pods and populate Job can share."""
+    if cache_access_mode(model, klass) is not None:
         return []
     rwx = list(rwx_classes)
     fix = f"use a ReadWriteMany class ({', '.join(rwx)})" if rwx else "add a ReadWriteMany storage class (NFS, EFS, Filestore, Azure Files)"
-    return [Problem(
-        f"{path}.cache.storageClass",
-        f"class '{klass.name}' supports {', '.join(klass.access_modes)}, but with replicas.max "
-        f"{model.replicas.max} the cache is mounted by several pods and needs {mode}: {fix}, or set replicas.max to 1",
-    )]
+    supported = ", ".join(klass.access_modes)
+    if model.replicas.max > 1:
+        reason = (f"with replicas.max {model.replicas.max} the cache is mounted by several pods and needs "
+                  f"ReadWriteMany: {fix}, or set replicas.max to 1")
+    else:
+        reason = f"the populate Job writes the cache, which needs ReadWriteOnce or ReadWriteMany: {fix}"
+    return [Problem(f"{path}.cache.storageClass", f"class '{klass.name}' supports {supported}, but {reason}")]
 
 
 def _unique(models: list[ModelSpec], path: str) -> list[Problem]:

@@ -50,7 +50,7 @@ class ModelCache(pulumi.ComponentResource):
 
     def _create_claim(self, name: str, args: ModelCacheArgs, labels: dict) -> pulumi.Output[str]:
         manifest = build.persistent_volume_claim(
-            args.model, namespace=args.namespace, access_mode=cache_access_mode(args.model), labels=labels
+            args.model, namespace=args.namespace, access_mode=cache_access_mode(args.model, args.storage_class), labels=labels
         )
         claim = k8s.core.v1.PersistentVolumeClaim(
             f"{name}-claim",
