@@ -14,7 +14,7 @@ import pulumi
 import pydantic
 
 from components.core.base import Spec
-from components.core.cluster import ClusterSpec, check_dns_label, check_labels
+from components.core.cluster import ClusterSpec, DnsLabel, check_labels
 from components.core.errors import ConfigError, Problem
 from components.core.model import ModelSpec
 from components.core.placement import check_model, check_models
@@ -37,12 +37,7 @@ class ExistingCluster(ClusterSpec):
 
 
 class Serving(Spec):
-    namespace: str = "llm"
-
-    @pydantic.field_validator("namespace")
-    @classmethod
-    def _dns_name(cls, value: str) -> str:
-        return check_dns_label(value)
+    namespace: DnsLabel = "llm"
 
 
 class StackConfig(Spec):

@@ -8,7 +8,7 @@ never from the cloud.
 from __future__ import annotations
 
 import re
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional
 
 import pydantic
 
@@ -41,6 +41,10 @@ def check_dns_label(name: str) -> str:
     return name
 
 
+DnsLabel = Annotated[str, pydantic.AfterValidator(check_dns_label)]
+Labels = Annotated[dict[str, str], pydantic.AfterValidator(check_labels)]
+
+
 class Taint(Spec):
     key: str
     value: str = ""
@@ -56,23 +60,13 @@ class Taint(Spec):
 class NodePool(Spec):
     """A group of identical nodes. A pool with `gpu` set is a GPU pool."""
 
-    name: str
+    name: DnsLabel
     gpu: Optional[str] = pydantic.Field(None, description="GPU type from the GPU catalog; unset for CPU pools")
     gpus_per_node: int = pydantic.Field(0, ge=0)
     max_nodes: int = pydantic.Field(1, ge=1)
-    labels: dict[str, str] = pydantic.Field(default_factory=dict, description="node labels that select this pool's nodes")
+    labels: Labels = pydantic.Field(default_factory=dict, description="node labels that select this pool's nodes")
     taints: list[Taint] = pydantic.Field(default_factory=list)
     capacity_type: Literal["on-demand", "spot"] = "on-demand"
-
-    @pydantic.field_validator("name")
-    @classmethod
-    def _dns_name(cls, value: str) -> str:
-        return check_dns_label(value)
-
-    @pydantic.field_validator("labels")
-    @classmethod
-    def _valid_labels(cls, value: dict[str, str]) -> dict[str, str]:
-        return check_labels(value)
 
     @pydantic.field_validator("gpu")
     @classmethod
@@ -101,7 +95,7 @@ class NodePool(Spec):
 class SystemPlacement(Spec):
     """Where controllers, gateway and monitoring run: never on GPU nodes."""
 
-    node_selector: dict[str, str] = pydantic.Field(default_factory=dict)
+    node_selector: Labels = pydantic.Field(default_factory=dict)
     tolerations: list[Taint] = pydantic.Field(default_factory=list)
 
 

@@ -10,7 +10,7 @@ import pydantic
 
 from .base import Spec
 from .catalog import vllm
-from .cluster import check_dns_label
+from .cluster import DnsLabel
 from .quantity import parse_quantity
 
 _REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -116,7 +116,7 @@ class Resources(Spec):
 
 
 class ModelSpec(Spec):
-    name: str = pydantic.Field(description="names the Kubernetes objects of this model")
+    name: DnsLabel = pydantic.Field(description="names the Kubernetes objects of this model")
     repo: str = pydantic.Field(description="Hugging Face repo id, e.g. Qwen/Qwen2.5-7B-Instruct")
     revision: str = pydantic.Field(description="the commit SHA of `repo` to serve")
     served_model_name: Optional[str] = pydantic.Field(None, description="the `model` clients send; defaults to repo")
@@ -128,11 +128,6 @@ class ModelSpec(Spec):
     resources: Resources
     startup_timeout_seconds: int = pydantic.Field(1800, ge=60, description="time allowed to load the model")
     drain_seconds: int = pydantic.Field(180, description="terminationGracePeriodSeconds: time to finish streams")
-
-    @pydantic.field_validator("name")
-    @classmethod
-    def _dns_name(cls, value: str) -> str:
-        return check_dns_label(value)
 
     @pydantic.field_validator("repo")
     @classmethod
