@@ -106,3 +106,9 @@ def test_shm_must_fit_in_memory():
 def test_tensor_parallel_must_be_a_power_of_two():
     with pytest.raises(ConfigError, match=r"engine.tensorParallelSize: must be a power of two"):
         model(engine={"tensorParallelSize": 3})
+
+
+def test_every_container_of_a_serving_pod_is_guaranteed_qos():
+    pod = vllm.pod_spec(model(), GPU_POOL, image="img:1", claim="c", service_account="sa")
+    for container in [*pod["initContainers"], *pod["containers"]]:
+        assert container["resources"]["requests"] == container["resources"]["limits"], container["name"]

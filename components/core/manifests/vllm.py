@@ -127,6 +127,8 @@ def container(model: ModelSpec, pool: NodePool, image: str) -> dict:
         "readinessProbe": {**health, "periodSeconds": 5, "timeoutSeconds": 5, "failureThreshold": 3},
         "livenessProbe": {**health, "periodSeconds": 15, "timeoutSeconds": 10, "failureThreshold": 4},
         "lifecycle": {"preStop": {"sleep": {"seconds": ENDPOINT_SETTLE_SECONDS}}},
+        # Writable root until a real cluster shows vLLM, Triton and torch.compile keep every write
+        # under HOME and /tmp (the policy work of the hardening issue decides).
         "securityContext": container_security_context(read_only_root=False),
         "volumeMounts": [
             {"name": "model-cache", "mountPath": MOUNT_PATH, "readOnly": True},
@@ -152,7 +154,8 @@ def wait_for_cache(model: ModelSpec, image: str) -> dict:
         "image": image,
         "imagePullPolicy": "IfNotPresent",
         "command": ["sh", "-c", script],
-        "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"cpu": "100m", "memory": "128Mi"}},
+        # requests == limits in every container keeps the pod in the Guaranteed QoS class.
+        "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "100m", "memory": "128Mi"}},
         "securityContext": container_security_context(read_only_root=True),
         "volumeMounts": [{"name": "model-cache", "mountPath": MOUNT_PATH, "readOnly": True}],
     }
