@@ -20,6 +20,13 @@ from typing import Any
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from components.core.catalog.gpus import GPU_RESOURCE  # noqa: E402
+from components.core.errors import ConfigError  # noqa: E402
+from components.core.labels import POOL_LABEL  # noqa: E402
+from components.kubernetes._base import TOKEN_PREFIX  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER_SECRET = "offline-plan-placeholder-secret"
 
@@ -96,7 +103,7 @@ def write_plan(recording: Any, out: Path) -> None:
 
 def summary(recording: Any, stack: str) -> str:
     lines = [f"stack {stack}: {len(recording.registrations)} resources"]
-    models = recording.by_type("llmstack:kubernetes:VllmModel")
+    models = recording.by_type(f"{TOKEN_PREFIX}:VllmModel")
     deployments = {r.inputs["metadata"]["name"]: r.inputs for r in recording.by_type("kubernetes:apps/v1:Deployment")}
     lines.append("models:")
     for component in models:
@@ -106,10 +113,10 @@ def summary(recording: Any, stack: str) -> str:
         pod = deployment["spec"]["template"]["spec"]
         container = pod["containers"][0]
         labels = deployment["spec"]["template"]["metadata"]["labels"]
-        gpus = container["resources"]["limits"].get("nvidia.com/gpu", 0)
+        gpus = container["resources"]["limits"].get(GPU_RESOURCE, 0)
         image = container["image"]
         lines.append(
-            f"  {component.name:<24} pool={labels.get('llmstack.dev/pool', '?'):<12} "
+            f"  {component.name:<24} pool={labels.get(POOL_LABEL, '?'):<12} "
             f"gpus/pod={gpus} replicas={deployment['spec']['replicas']} image={image}"
         )
     lines.append("resources by type:")
@@ -119,7 +126,6 @@ def summary(recording: Any, stack: str) -> str:
 
 
 def plan(stack: str, out: Path, stack_file: Path | None = None) -> Any:
-    sys.path.insert(0, str(ROOT))
     from infra import program
     from tools.recorder import record
 
@@ -135,8 +141,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="default: build/<stack>")
     parser.add_argument("--stack-file", type=Path, help="default: Pulumi.<stack>.yaml")
     args = parser.parse_args(argv)
-    from components.core.errors import ConfigError
-
     out = args.out or ROOT / "build" / args.stack
     try:
         recording = plan(args.stack, out, args.stack_file)

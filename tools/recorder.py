@@ -109,16 +109,12 @@ def _options(request: Any) -> dict:
 
 
 class PreviewMocks(mocks.Mocks):
-    """Outputs are the inputs; the id of a resource that does not exist yet is unknown."""
-
-    def __init__(self) -> None:
-        self.calls: list[dict] = []
+    """Outputs are the inputs; ids are placeholders, as nothing reads them."""
 
     def new_resource(self, args: mocks.MockResourceArgs):
         return (f"{args.name}-id" if args.custom else None), dict(args.inputs)
 
     def call(self, args: mocks.MockCallArgs):
-        self.calls.append({"token": args.token, "args": args.args})
         return {}
 
 
@@ -148,7 +144,6 @@ class RecordingMonitor(mocks.MockMonitor):
 class Recording:
     registrations: list[Registration]
     outputs: dict[str, Any]
-    calls: list[dict]
 
     def kubernetes_objects(self) -> list[dict]:
         return [r.inputs for r in self.registrations if r.is_kubernetes_object]
@@ -161,11 +156,10 @@ def record(program: Callable[[], Any], *, project: str, stack: str, config: dict
            monitor: Optional[RecordingMonitor] = None) -> Recording:
     """Run `program` (the stack's main function) under recording mocks, as `pulumi preview` would."""
     monitor = monitor or RecordingMonitor(PreviewMocks())
-    preview_mocks = monitor.mocks
     pulumi.runtime.set_all_config(config, secret_keys)
     # A fresh root stack per recording, so several recordings can run in one process (tests).
     pulumi.runtime.settings.set_root_resource(None)
-    mocks.set_mocks(preview_mocks, project=project, stack=stack, preview=True, monitor=monitor)
+    mocks.set_mocks(monitor.mocks, project=project, stack=stack, preview=True, monitor=monitor)
 
     outputs: dict[str, Any] = {}
 
@@ -176,7 +170,7 @@ def record(program: Callable[[], Any], *, project: str, stack: str, config: dict
 
     run()
     registrations = sorted(monitor.registrations, key=lambda r: r.urn)
-    return Recording(registrations, dict(sorted(outputs.items())), preview_mocks.calls)
+    return Recording(registrations, dict(sorted(outputs.items())))
 
 
 async def _collect_exports(into: dict[str, Any]) -> None:

@@ -8,7 +8,7 @@ turns it into a clean, traceback-free failure of `pulumi preview` / `pulumi up`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Sequence
 
 
 @dataclass(frozen=True)
@@ -33,20 +33,6 @@ class ConfigError(Exception):
         count = len(self.problems)
         head = f"invalid configuration ({count} problem{'s' if count != 1 else ''}):"
         return "\n".join([head, *(f"  {p}" for p in self.problems)])
-
-
-def prefixed(prefix: str, problems: Iterable[Problem]) -> list[Problem]:
-    """Re-anchor problems found in a nested object under the path where it sits in the config."""
-    out = []
-    for p in problems:
-        if not p.path:
-            path = prefix
-        elif p.path.startswith("["):
-            path = f"{prefix}{p.path}"
-        else:
-            path = f"{prefix}.{p.path}" if prefix else p.path
-        out.append(Problem(path, p.message))
-    return out
 
 
 def raise_if(problems: Sequence[Problem]) -> None:

@@ -8,7 +8,6 @@ from .base import Spec
 
 PART_OF = "llmstack"
 POOL_LABEL = "llmstack.dev/pool"
-COST_KEYS = ("team", "environment", "model")
 
 
 class CostLabels(Spec):

@@ -22,6 +22,3 @@ def parse_quantity(text: str) -> Decimal:
         )
     return Decimal(match["number"]) * Decimal(_SUFFIX[match["suffix"] or ""])
 
-
-def gib(text: str) -> float:
-    return float(parse_quantity(text) / Decimal(2**30))

@@ -14,7 +14,7 @@ from ..core.manifests import cache as build
 from ..core.manifests.vllm import image_for
 from ..core.model import ModelSpec
 from ..core.placement import cache_access_mode, cache_problems
-from ._base import TOKEN_PREFIX, ComponentArgs, InputStr, child
+from ._base import TOKEN_PREFIX, ComponentArgs, InputStr, child, resource_kwargs
 
 COMPONENT = "model-cache"
 
@@ -54,8 +54,7 @@ class ModelCache(pulumi.ComponentResource):
         )
         claim = k8s.core.v1.PersistentVolumeClaim(
             f"{name}-claim",
-            metadata=manifest["metadata"],
-            spec=manifest["spec"],
+            **resource_kwargs(manifest),
             # With WaitForFirstConsumer classes a claim binds only when the Job's pod is scheduled.
             opts=child(self, protect=args.storage_class.retained),
         )
@@ -75,7 +74,6 @@ class ModelCache(pulumi.ComponentResource):
         timeout = f"{args.model.cache.populate_timeout_seconds + 600}s"
         return k8s.batch.v1.Job(
             f"{name}-populate",
-            metadata=manifest["metadata"],
-            spec=manifest["spec"],
+            **resource_kwargs(manifest),
             opts=child(self, custom_timeouts=pulumi.CustomTimeouts(create=timeout, update=timeout)),
         )

@@ -37,12 +37,11 @@ class ServingNamespace(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ServingNamespaceArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__(f"{TOKEN_PREFIX}:ServingNamespace", name, None, opts)
-        labels = {**namespace_labels(), "app.kubernetes.io/part-of": PART_OF, **args.cost.for_model()}
+        common = {"app.kubernetes.io/part-of": PART_OF, **args.cost.for_model()}
         ns = k8s.core.v1.Namespace(
-            f"{name}-namespace", metadata={"name": args.name, "labels": labels}, opts=child(self)
+            f"{name}-namespace", metadata={"name": args.name, "labels": {**namespace_labels(), **common}}, opts=child(self)
         )
         self.namespace = ns.metadata.name
-        common = {"app.kubernetes.io/part-of": PART_OF, **args.cost.for_model()}
         scripts = k8s.core.v1.ConfigMap(
             f"{name}-scripts",
             metadata={"name": SCRIPTS_CONFIGMAP, "namespace": self.namespace, "labels": common},

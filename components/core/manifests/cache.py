@@ -69,7 +69,7 @@ def populate_job(
         {"name": "HOME", "value": "/tmp"},
         {"name": "HF_HOME", "value": "/tmp/hf"},
         {"name": "HF_HUB_DISABLE_TELEMETRY", "value": "1"},
-        *_fast_transfer_env(),
+        *({"name": k, "value": v} for k, v in FAST_TRANSFER_ENV.items()),
     ]
     if token_secret is not None:
         env.append({"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": token_secret, "key": "token"}}})
@@ -123,6 +123,3 @@ def populate_job(
         },
     }
 
-
-def _fast_transfer_env() -> list[dict]:
-    return [{"name": k, "value": v} for k, v in FAST_TRANSFER_ENV.items()]
