@@ -12,14 +12,29 @@ import yaml
 CRDS = Path(__file__).resolve().parent / "data" / "crds"
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 @lru_cache(maxsize=None)
-def schema_of(kind: str) -> dict:
-    for path in CRDS.glob("*.yaml"):
-        for doc in yaml.safe_load_all(path.read_text()):
-            if doc and doc.get("kind") == "CustomResourceDefinition" and doc["spec"]["names"]["kind"] == kind:
-                (version,) = [v for v in doc["spec"]["versions"] if v.get("storage")]
-                return strict(version["schema"]["openAPIV3Schema"])
-    raise AssertionError(f"no CRD for {kind} in tests/data/crds")
+def _definitions() -> dict[tuple[str, str], dict]:
+    """(kind, apiVersion) -> openAPIV3Schema, for every served version of every CRD in tests/data/crds."""
+    found = {}
+    for path in sorted(CRDS.glob("*.yaml")):
+        for doc in yaml.load_all(path.read_text(), Loader=_LOADER):
+            if not doc or doc.get("kind") != "CustomResourceDefinition":
+                continue
+            group, kind = doc["spec"]["group"], doc["spec"]["names"]["kind"]
+            for version in doc["spec"]["versions"]:
+                if version.get("served"):
+                    found[(kind, f"{group}/{version['name']}")] = version["schema"]["openAPIV3Schema"]
+    return found
+
+
+@lru_cache(maxsize=None)
+def schema_of(kind: str, api_version: str) -> dict:
+    schema = _definitions().get((kind, api_version))
+    assert schema is not None, f"no CRD serving {api_version} {kind} in tests/data/crds"
+    return strict(schema)
 
 
 def strict(schema: dict) -> dict:
@@ -51,13 +66,8 @@ def _python_regex(pattern: str) -> bool:
 
 def kinds() -> set[str]:
     """Kinds with a CRD in tests/data/crds."""
-    found = set()
-    for path in CRDS.glob("*.yaml"):
-        for doc in yaml.safe_load_all(path.read_text()):
-            if doc and doc.get("kind") == "CustomResourceDefinition":
-                found.add(doc["spec"]["names"]["kind"])
-    return found
+    return {kind for kind, _ in _definitions()}
 
 
 def validate(manifest: dict) -> None:
-    jsonschema.validate(manifest, schema_of(manifest["kind"]))
+    jsonschema.validate(manifest, schema_of(manifest["kind"], manifest["apiVersion"]))

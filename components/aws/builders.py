@@ -234,8 +234,7 @@ def autoscaler_values(cluster_name: str, region: str, image_tag: str, system: Sy
             # vLLM pods mount emptyDir (/dev/shm, HOME); the default `true` would pin every GPU node forever.
             "skip-nodes-with-local-storage": False,
         },
-        "nodeSelector": system.node_selector,
-        "tolerations": [t.toleration() for t in system.tolerations],
+        **system.scheduling(),
         "securityContext": {"runAsNonRoot": True, "runAsUser": 65534, "runAsGroup": 65534, "seccompProfile": {"type": "RuntimeDefault"}},
         "containerSecurityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}},
         "resources": {"requests": {"cpu": "100m", "memory": "600Mi"}, "limits": {"memory": "600Mi"}},

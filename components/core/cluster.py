@@ -111,6 +111,10 @@ class SystemPlacement(Spec):
     node_selector: Labels = pydantic.Field(default_factory=dict)
     tolerations: list[Taint] = pydantic.Field(default_factory=list)
 
+    def scheduling(self) -> dict:
+        """The pod-spec fields (and the chart values of most charts) that put a pod on the system pool."""
+        return {"nodeSelector": dict(self.node_selector), "tolerations": [t.toleration() for t in self.tolerations]}
+
 
 class StorageClassInfo(Spec):
     name: str
@@ -123,6 +127,9 @@ class ClusterSpec(Spec):
     pools: list[NodePool] = pydantic.Field(min_length=1)
     system: SystemPlacement = SystemPlacement()
     storage_classes: list[StorageClassInfo] = pydantic.Field(min_length=1)
+    load_balancer_annotations: dict[str, str] = pydantic.Field(
+        default_factory=dict, description="annotations a LoadBalancer Service needs on this cluster (the gateway's)"
+    )
 
     @pydantic.field_validator("pools")
     @classmethod

@@ -44,8 +44,8 @@ def helm_values(spec: GpuOperatorSpec, *, driver_preinstalled: bool, system: Sys
                 gpu_taints: list[Taint]) -> dict:
     """Chart values: operands on GPU nodes (tolerating exactly the GPU taints), controllers on the system pool."""
     system_scheduling = {
+        **system.scheduling(),
         "nodeSelector": {"kubernetes.io/os": "linux", **system.node_selector},
-        "tolerations": [t.toleration() for t in system.tolerations],
     }
     device_plugin: dict = {"enabled": True}
     if spec.time_slicing:

@@ -155,7 +155,7 @@ def problems_from(error: pydantic.ValidationError, root: type[pydantic.BaseModel
         if kind in ("union_tag_invalid", "union_tag_not_found"):
             tags = ", ".join(sorted(_tagged(_annotation_at(root, raw_loc)) or {}))
             got = item.get("ctx", {}).get("tag")
-            message = f"'{got}' is not a cluster type; use one of: {tags}" if got else f"required, but not set (one of: {tags})"
+            message = f"'{got}' is not a known type; use one of: {tags}" if got else f"required, but not set (one of: {tags})"
             problems.append(Problem(format_path([*loc, "type"], prefix), message))
             continue
         if kind == "extra_forbidden":

@@ -42,6 +42,18 @@ def waits_for(opts: "pulumi.ResourceOptions | None") -> list:
     return list(depends_on) if isinstance(depends_on, (list, tuple)) else [depends_on]
 
 
+def random_passwords(parent: pulumi.Resource, name: str, ids: list[str], length: int = 32) -> dict[str, pulumi.Output]:
+    """Generated secrets, one per id, kept in the stack's state (encrypted) and stable across updates."""
+    import pulumi_random as random  # only the components that generate secrets need the package
+
+    provider = random.Provider(f"{name}-random", opts=child(parent))
+    return {
+        key: pulumi.Output.secret(random.RandomPassword(f"{name}-{key}", length=length, special=False,
+                                                        opts=child(parent, provider=provider)).result)
+        for key in ids
+    }
+
+
 def custom_resource_kwargs(manifest: dict) -> dict:
     """A custom resource's manifest as CustomResource arguments: api_version and kind are explicit."""
     return {"api_version": manifest["apiVersion"], "kind": manifest["kind"], "metadata": manifest["metadata"],

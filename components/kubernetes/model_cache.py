@@ -16,7 +16,6 @@ from ..core.model import ModelSpec
 from ..core.placement import cache_access_mode, cache_problems
 from ._base import TOKEN_PREFIX, ComponentArgs, InputStr, child, resource_kwargs
 
-COMPONENT = "model-cache"
 
 
 class ModelCacheArgs(ComponentArgs):
@@ -42,7 +41,7 @@ class ModelCache(pulumi.ComponentResource):
     def __init__(self, name: str, args: ModelCacheArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__(f"{TOKEN_PREFIX}:ModelCache", name, None, opts)
         raise_if(cache_problems(args.model, args.storage_class, args.config_path))
-        labels = object_labels(COMPONENT, args.model.name, args.cost, model=args.model.name)
+        labels = object_labels(build.COMPONENT, args.model.name, args.cost, model=args.model.name)
         self.claim_name = self._create_claim(name, args, labels)
         self.model_dir = build.model_dir(args.model)
         self.populated = self._create_job(name, args, labels)

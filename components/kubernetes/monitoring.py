@@ -8,7 +8,6 @@ from typing import Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
-import pulumi_random as random
 
 from ..core.catalog.charts import KEDA, KUBE_PROMETHEUS_STACK
 from ..core.cluster import SystemPlacement
@@ -16,7 +15,7 @@ from ..core.labels import CostLabels, platform_labels
 from ..core.monitoring import dashboards, objects, values
 from ..core.monitoring.alerts import rule_groups
 from ..core.monitoring.spec import MonitoringSpec
-from ._base import TOKEN_PREFIX, ComponentArgs, child, custom_resource_kwargs, resource_kwargs, waits_for
+from ._base import TOKEN_PREFIX, ComponentArgs, child, custom_resource_kwargs, random_passwords, resource_kwargs, waits_for
 from .helm import chart_namespace, release
 
 GRAFANA_SECRET = "grafana-admin"
@@ -60,9 +59,7 @@ class Monitoring(pulumi.ComponentResource):
     def _create_grafana_secret(self, name: str, args: MonitoringArgs, namespace: pulumi.Output[str], labels: dict) -> pulumi.Resource:
         password = args.grafana_admin_password
         if password is None:
-            provider = random.Provider(f"{name}-random", opts=child(self))
-            password = random.RandomPassword(f"{name}-grafana-password", length=32, special=False,
-                                             opts=child(self, provider=provider)).result
+            password = random_passwords(self, name, ["grafana-password"])["grafana-password"]
         self.grafana_admin_password = pulumi.Output.secret(password)
         return k8s.core.v1.Secret(
             f"{name}-grafana-admin",

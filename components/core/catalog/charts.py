@@ -15,6 +15,15 @@ class Chart:
     namespace: str
 
     @property
+    def is_oci(self) -> bool:
+        return self.repository.startswith("oci://")
+
+    @property
+    def reference(self) -> str:
+        """What Helm is given as the chart: an OCI reference, or the name within `repository`."""
+        return f"{self.repository}/{self.name}" if self.is_oci else self.name
+
+    @property
     def values_file(self) -> str:
         """The chart's own values.yaml of this version, under tests/data/charts/."""
         return f"{self.name}-{self.version}-values.yaml"
@@ -29,3 +38,13 @@ CLUSTER_AUTOSCALER = Chart("cluster-autoscaler", "9.59.0", "https://kubernetes.g
 KUBE_PROMETHEUS_STACK = Chart("kube-prometheus-stack", "88.5.3", "https://prometheus-community.github.io/helm-charts", "monitoring")
 # kedacore/charts keda 2.20.2 (KEDA 2.20.2).
 KEDA = Chart("keda", "2.20.2", "https://kedacore.github.io/charts", "keda")
+# envoyproxy/gateway charts/gateway-helm, tag v1.8.3 (commit 94850d43; Gateway API v1.5.1 experimental
+# channel CRDs in its `crds` subchart, Envoy distroless-v1.38.3). Published as an OCI chart.
+ENVOY_GATEWAY = Chart("gateway-helm", "v1.8.3", "oci://docker.io/envoyproxy", "envoy-gateway-system")
+# envoyproxy/ai-gateway manifests/charts/{ai-gateway-crds-helm,ai-gateway-helm}, tag v1.1.0 (commit c217da8a),
+# which requires Envoy Gateway v1.8.1+ (site/docs/compatibility.md). Published as OCI charts.
+AI_GATEWAY_CRDS = Chart("ai-gateway-crds-helm", "v1.1.0", "oci://docker.io/envoyproxy", "envoy-ai-gateway-system")
+AI_GATEWAY = Chart("ai-gateway-helm", "v1.1.0", "oci://docker.io/envoyproxy", "envoy-ai-gateway-system")
+# cert-manager/cert-manager deploy/charts/cert-manager, tag v1.21.1 (commit 24e33194; Kubernetes 1.33-1.36),
+# installed through pulumi-kubernetes-cert-manager 0.2.0, which pins no version of its own.
+CERT_MANAGER = Chart("cert-manager", "v1.21.1", "https://charts.jetstack.io", "cert-manager")

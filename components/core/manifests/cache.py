@@ -14,6 +14,7 @@ from ..cluster import AccessMode, SystemPlacement
 from ..model import ModelSpec
 from .security import container_security_context, pod_security_context
 
+COMPONENT = "model-cache"
 MOUNT_PATH = "/models"
 SCRIPTS_PATH = "/opt/llmstack"
 POPULATE_SCRIPT = "populate_cache.py"
@@ -101,10 +102,7 @@ def populate_job(
             {"name": "tmp", "emptyDir": {"sizeLimit": "4Gi"}},
         ],
     }
-    if placement.node_selector:
-        pod["nodeSelector"] = dict(placement.node_selector)
-    if placement.tolerations:
-        pod["tolerations"] = [t.toleration() for t in placement.tolerations]
+    pod.update({key: value for key, value in placement.scheduling().items() if value})
     return {
         "apiVersion": "batch/v1",
         "kind": "Job",

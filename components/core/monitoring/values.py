@@ -11,6 +11,9 @@ from .spec import MonitoringSpec
 RELEASE_NAME = "llmstack"
 """fullnameOverride of kube-prometheus-stack: its Prometheus Service is `llmstack-prometheus`."""
 PROMETHEUS_PORT = 9090
+# prometheus-operator labels every pod of a Prometheus with its name (pkg/prometheus
+# PrometheusNameLabelName); the Prometheus of kube-prometheus-stack is `<fullname>-prometheus`.
+PROMETHEUS_POD_LABELS = {"operator.prometheus.io/name": f"{RELEASE_NAME}-prometheus"}
 GRAFANA_USER_KEY = "admin-user"
 GRAFANA_PASSWORD_KEY = "admin-password"
 DASHBOARD_FOLDER_ANNOTATION = "grafana_folder"
@@ -21,10 +24,6 @@ def prometheus_url(namespace: str) -> str:
     return f"http://{RELEASE_NAME}-prometheus.{namespace}.svc:{PROMETHEUS_PORT}"
 
 
-def _placement(system: SystemPlacement) -> dict:
-    return {"nodeSelector": dict(system.node_selector), "tolerations": [t.toleration() for t in system.tolerations]}
-
-
 def kube_prometheus_stack_values(spec: MonitoringSpec, system: SystemPlacement, grafana_secret: str) -> dict:
     """Prometheus, Alertmanager, Grafana and the exporters; controllers on the system pool, node
     exporter on every node (its chart default tolerates NoSchedule taints, GPU nodes included).
@@ -32,7 +31,7 @@ def kube_prometheus_stack_values(spec: MonitoringSpec, system: SystemPlacement, 
     Prometheus selects every ServiceMonitor, PodMonitor and PrometheusRule in every namespace (not
     only the chart's own), so the objects of each model are found without extra labels.
     """
-    placement = _placement(system)
+    placement = system.scheduling()
     volume: dict = {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": spec.storage_size}}}
     if spec.storage_class:
         volume["storageClassName"] = spec.storage_class
@@ -64,7 +63,7 @@ def kube_prometheus_stack_values(spec: MonitoringSpec, system: SystemPlacement, 
 
 def keda_values(system: SystemPlacement, pod_identity: Optional[dict] = None) -> dict:
     """KEDA's operator, metrics server and webhooks on the system pool; its CRDs come with it."""
-    values = {"crds": {"install": True}, **_placement(system)}
+    values = {"crds": {"install": True}, **system.scheduling()}
     if pod_identity:
         values["podIdentity"] = pod_identity
     return values
