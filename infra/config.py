@@ -17,13 +17,14 @@ from components.aws.spec import EksClusterSpec
 from components.core.base import Spec
 from components.core.cluster import ClusterSpec, DnsLabel, check_labels
 from components.core.errors import ConfigError, Problem
+from components.core.gateway.spec import ALL_MODELS, AcmeIssuer, GatewaySpec
 from components.core.model import ModelSpec
 from components.core.monitoring.spec import MonitoringSpec
 from components.core.placement import check_model, check_models
 from components.core.validation import parse
 
 PROJECT = "llmstack"
-SECRET_KEYS = {"hfToken", "grafanaAdminPassword"}
+SECRET_KEYS = {"hfToken", "grafanaAdminPassword", "cloudflareApiToken"}
 
 
 class ExistingCluster(ClusterSpec):
@@ -56,6 +57,10 @@ class StackConfig(Spec):
     hf_token: Optional[pulumi.Output] = pydantic.Field(None, description="Hugging Face token, a Pulumi secret")
     monitoring: Optional[MonitoringSpec] = pydantic.Field(None, description="Prometheus, Grafana, alerts, autoscaling; unset: none")
     grafana_admin_password: Optional[pulumi.Output] = pydantic.Field(None, description="Grafana admin password, a Pulumi secret")
+    gateway: GatewaySpec = pydantic.Field(description="the HTTPS front door: host, TLS, tenants and their limits")
+    cloudflare_api_token: Optional[pulumi.Output] = pydantic.Field(
+        None, description="Cloudflare API token for ACME DNS-01, a Pulumi secret"
+    )
 
     @pydantic.field_validator("team", "environment")
     @classmethod
@@ -78,9 +83,27 @@ def load(raw: dict[str, Any], secret_keys: set[str], stack: str) -> StackConfig:
     except ConfigError as err:
         raise ConfigError([*problems, *err.problems, *_placement_of_valid_models(data)]) from None
     problems += check_models(config.models, config.cluster.contract())
+    # Grants are checked against models that are themselves right, so one mistake is one message.
+    problems += gateway_problems(config) if not problems else []
     if problems:
         raise ConfigError(problems)
     return config
+
+
+def gateway_problems(config: StackConfig) -> list[Problem]:
+    """What the gateway settings name must exist: granted models, and the DNS-01 token."""
+    problems = []
+    names = [model.name for model in config.models]
+    for t, tenant in enumerate(config.gateway.tenants):
+        for m, model in enumerate(tenant.models):
+            if model != ALL_MODELS and model not in names:
+                problems.append(Problem(f"gateway.tenants[{t}].models[{m}]",
+                                        f"no model named '{model}'; models are {', '.join(names)} (or \"*\" for all)"))
+    issuer = config.gateway.tls.issuer
+    if isinstance(issuer, AcmeIssuer) and issuer.challenge == "dns01-cloudflare" and config.cloudflare_api_token is None:
+        problems.append(Problem("gateway.tls.issuer.challenge", "dns01-cloudflare needs a Cloudflare API token "
+                                "(Zone:DNS:Edit): run `pulumi config set --secret cloudflareApiToken <token>`"))
+    return problems
 
 
 def _placement_of_valid_models(data: dict[str, Any]) -> list[Problem]:

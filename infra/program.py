@@ -1,7 +1,4 @@
-"""The stack program: config -> platform -> serving -> exports.
-
-Later layers (gateway, monitoring) plug in after serving and take its typed outputs.
-"""
+"""The stack program: config -> platform -> monitoring -> serving -> gateway -> exports."""
 
 from __future__ import annotations
 
@@ -12,10 +9,17 @@ import pulumi
 from components.aws import EksPlatform, EksPlatformArgs
 from components.aws.spec import EksClusterSpec
 from components.core.labels import CostLabels
+from components.core.catalog.charts import ENVOY_GATEWAY, KUBE_PROMETHEUS_STACK
+from components.core.gateway import objects as gateway_objects
+from components.core.gateway.spec import AcmeIssuer, SelfSignedIssuer
+from components.core.manifests import vllm as vllm_manifests
+from components.core.manifests.network import Peer
 from components.core.monitoring.spec import AutoscalingSpec
+from components.core.monitoring.values import PROMETHEUS_POD_LABELS
 from components.kubernetes import (
     ModelCache, ModelCacheArgs, ServingNamespace, ServingNamespaceArgs, VllmModel, VllmModelArgs,
 )
+from components.kubernetes.gateway import Gateway, GatewayArgs, RoutedModel
 from components.kubernetes.monitoring import Monitoring, MonitoringArgs
 from components.kubernetes.vllm_model import ModelMonitoringArgs
 from components.platform import ExistingCluster, ExistingClusterArgs, Platform
@@ -53,12 +57,24 @@ def _model_monitoring(config: StackConfig, model, monitoring: Optional[Monitorin
                                crds_ready=monitoring.crds_ready, autoscaling=autoscaling)
 
 
-def build_serving(config: StackConfig, platform: Platform, monitoring: Optional[Monitoring] = None) -> dict[str, VllmModel]:
+def _network(config: StackConfig, monitoring: Optional[Monitoring]) -> dict:
+    """Who may reach the serving namespace's pods: the gateway's Envoy pods, Prometheus, ACME solvers."""
+    issuer = config.gateway.tls.issuer
+    http01 = isinstance(issuer, AcmeIssuer) and issuer.challenge == "http01"
+    return {
+        "gateway": Peer(ENVOY_GATEWAY.namespace, gateway_objects.envoy_pod_labels(config.serving.namespace)),
+        "scrapers": Peer(KUBE_PROMETHEUS_STACK.namespace, PROMETHEUS_POD_LABELS) if monitoring is not None else None,
+        "acme_solver": (gateway_objects.ACME_SOLVER_LABELS, gateway_objects.ACME_SOLVER_PORT) if http01 else None,
+    }
+
+
+def build_serving(config: StackConfig, platform: Platform,
+                  monitoring: Optional[Monitoring] = None) -> tuple[ServingNamespace, dict[str, VllmModel]]:
     cost = _cost(config)
     opts = platform.resource_options()
-    namespace = ServingNamespace(
-        "serving", ServingNamespaceArgs(name=config.serving.namespace, cost=cost, hf_token=config.hf_token), opts
-    )
+    namespace = ServingNamespace("serving", ServingNamespaceArgs(
+        name=config.serving.namespace, cost=cost, hf_token=config.hf_token, **_network(config, monitoring),
+    ), opts)
     served = {}
     for index, model in enumerate(config.models):
         pool = platform.cluster.pool(model.pool)
@@ -75,7 +91,26 @@ def build_serving(config: StackConfig, platform: Platform, monitoring: Optional[
             cache_ready=cache.populated, cost=cost, config_path=path,
             monitoring=_model_monitoring(config, model, monitoring),
         ), opts)
-    return served
+    return namespace, served
+
+
+def build_gateway(config: StackConfig, platform: Platform, namespace: ServingNamespace,
+                  served: dict[str, VllmModel]) -> Gateway:
+    models = [RoutedModel(name=name, served_name=model.served_model_name, service_host=model.service_host,
+                          port=vllm_manifests.PORT) for name, model in served.items()]
+    gateway = Gateway("gateway", GatewayArgs(
+        spec=config.gateway, system=platform.cluster.system,
+        cluster_load_balancer_annotations=platform.cluster.load_balancer_annotations,
+        namespace=namespace.namespace, models=models, cost=_cost(config),
+        cloudflare_api_token=config.cloudflare_api_token,
+    ), platform.resource_options())
+    pulumi.export("url", gateway.url)
+    pulumi.export("apiKeys", gateway.api_keys)
+    pulumi.export("howToGetAKey", "pulumi stack output apiKeys --show-secrets --json | jq -r '.<tenant>'")
+    pulumi.export("gatewayService", f"{gateway_objects.ENVOY_GATEWAY_NAMESPACE}/{gateway_objects.SERVICE_NAME}")
+    if isinstance(config.gateway.tls.issuer, SelfSignedIssuer):
+        pulumi.export("howToTrustTheCa", gateway_objects.ca_certificate_command())
+    return gateway
 
 
 def _cost(config: StackConfig) -> CostLabels:
@@ -86,7 +121,8 @@ def main() -> None:
     config = load_from_pulumi()
     platform = build_platform(config)
     monitoring = build_monitoring(config, platform)
-    served = build_serving(config, platform, monitoring)
+    namespace, served = build_serving(config, platform, monitoring)
+    build_gateway(config, platform, namespace, served)
     pulumi.export("namespace", config.serving.namespace)
     pulumi.export("endpoints", {name: model.endpoint for name, model in served.items()})
     pulumi.export("servedModels", {name: model.served_model_name for name, model in served.items()})

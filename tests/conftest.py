@@ -30,6 +30,11 @@ class Plan:
     def objects(self, kind: str | None = None) -> list[dict]:
         return [o for o in self.manifests.values() if kind is None or o["kind"] == kind]
 
+    def model_deployments(self) -> list[dict]:
+        """The vLLM Deployments (the stack runs others too, such as the rate limiter's Redis)."""
+        return [d for d in self.objects("Deployment")
+                if d["metadata"]["labels"].get("app.kubernetes.io/name") == "vllm"]
+
 
 def run_plan(stack: str, out: Path, stack_file: Path | None = None) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "tools.plan", "--stack", stack, "--out", str(out)]
@@ -75,3 +80,16 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         terminalreporter.write_sep("-", "capacity estimator vs reality")
         for line in lines:
             terminalreporter.write_line(line)
+
+
+def dependencies(plan, urn: str) -> set[str]:
+    """Everything a resource waits for, directly or through what it waits for."""
+    by_urn = {r["urn"]: r for r in plan.resources}
+    seen: set[str] = set()
+    todo = list(by_urn[urn].get("dependsOn", []))
+    while todo:
+        current = todo.pop()
+        if current not in seen:
+            seen.add(current)
+            todo += by_urn[current].get("dependsOn", []) if current in by_urn else []
+    return seen

@@ -138,10 +138,40 @@ def summary(recording: Any, stack: str) -> str:
         )
     for release in recording.helm_releases():
         lines.append(f"chart {release['chart']} {release['version']} in {release['namespace']}")
+    lines += gateway_summary(recording.kubernetes_objects())
     lines.append("resources by type:")
     for type_, count in sorted(Counter(r.type for r in recording.registrations).items()):
         lines.append(f"  {count:>3}  {type_}")
     return "\n".join(lines)
+
+
+def gateway_summary(objects: list[dict]) -> list[str]:
+    """The endpoint, its certificate's issuer, each route, and each tenant's grants and limits."""
+    by_kind: dict[str, list[dict]] = {}
+    for obj in objects:
+        by_kind.setdefault(obj["kind"], []).append(obj)
+    gateways = by_kind.get("Gateway", [])
+    if not gateways:
+        return []
+    https = [listener for listener in gateways[0]["spec"]["listeners"] if listener["protocol"] == "HTTPS"]
+    issuers = [c["spec"]["issuerRef"]["name"] for c in by_kind.get("Certificate", []) if not c["spec"].get("isCA")]
+    lines = [f"gateway https://{https[0]['hostname']}/v1  certificate from ClusterIssuer {', '.join(issuers)}"]
+    for route in by_kind.get("AIGatewayRoute", []):
+        for rule in route["spec"]["rules"]:
+            model = rule["matches"][0]["headers"][0]["value"]
+            lines.append(f"  route {route['metadata']['name']:<20} model={model}  timeout={rule['timeouts']['request']}")
+    limits: dict[str, list[str]] = {}
+    for policy in by_kind.get("BackendTrafficPolicy", []):
+        for rule in policy["spec"].get("rateLimit", {}).get("global", {}).get("rules", []):
+            tenant = rule["clientSelectors"][0]["headers"][0]["value"]
+            what = "tokens" if "cost" in rule else "requests"
+            limits.setdefault(tenant, []).append(f"{rule['limit']['requests']} {what}/{rule['limit']['unit'].lower()}")
+    for policy in by_kind.get("SecurityPolicy", []):
+        for rule in policy["spec"]["authorization"]["rules"]:
+            headers = {h["name"]: h["values"] for h in rule["principal"]["headers"]}
+            models = [v for name, values in headers.items() if name != "x-llmstack-tenant" for v in values] or ["*"]
+            lines.append(f"  tenant {rule['name']:<19} models={','.join(models)}  limits={', '.join(limits.get(rule['name'], ['none']))}")
+    return lines
 
 
 def _replicas(deployment: dict, scaled: dict | None) -> str:

@@ -26,6 +26,9 @@ _RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
 _OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
 
 
+CERT_MANAGER = "kubernetes-cert-manager:index:CertManager"
+
+
 @dataclass
 class Registration:
     urn: str
@@ -168,10 +171,19 @@ class Recording:
         return [r.inputs for r in self.registrations if r.is_kubernetes_object]
 
     def helm_releases(self) -> list[dict]:
-        return [r.inputs for r in self.registrations if r.is_helm_release]
+        releases = [r.inputs for r in self.registrations if r.is_helm_release]
+        return releases + [cert_manager_release(r.inputs) for r in self.by_type(CERT_MANAGER)]
 
     def by_type(self, type_: str) -> list[Registration]:
         return [r for r in self.registrations if r.type == type_]
+
+
+def cert_manager_release(inputs: dict) -> dict:
+    """The Helm release pulumi-kubernetes-cert-manager 0.2.0 makes of its inputs (its plugin does that,
+    not the mocks): helmOptions, with each typed argument laid over helmOptions.values by chart key."""
+    release = dict(inputs["helmOptions"])
+    release["values"] = {**release.get("values", {}), **{k: v for k, v in inputs.items() if k != "helmOptions"}}
+    return release
 
 
 def record(program: Callable[[], Any], *, project: str, stack: str, config: dict[str, str], secret_keys: list[str],

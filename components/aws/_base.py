@@ -27,9 +27,10 @@ def service_role(name: str, service: str, attachments: dict[str, str], opts: pul
 
 
 def eks_addon(name: str, cluster_name: pulumi.Input[str], addon_name: str, opts: pulumi.ResourceOptions,
-              pod_identity_associations: Optional[list] = None) -> aws.eks.Addon:
+              pod_identity_associations: Optional[list] = None, configuration: str = "") -> aws.eks.Addon:
     """An EKS add-on at EKS's default version for the cluster; ours wins over hand-edited settings."""
     return aws.eks.Addon(
         name, cluster_name=cluster_name, addon_name=addon_name, pod_identity_associations=pod_identity_associations,
+        configuration_values=configuration or None,
         resolve_conflicts_on_create="OVERWRITE", resolve_conflicts_on_update="OVERWRITE", opts=opts,
     )

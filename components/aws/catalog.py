@@ -32,9 +32,19 @@ class Addon:
     name: str
     service_account: str = ""
     policy_arn: str = ""
+    configuration: str = ""
+    """The add-on's configuration values (JSON), as `aws eks describe-addon-configuration` lists them."""
 
 
-VPC_CNI = Addon("vpc-cni")
+# The gateway's LoadBalancer Service on EKS: a Network Load Balancer made by the AWS cloud provider
+# that EKS runs (kubernetes.io docs, Service, "Network Load Balancer support on AWS"). It passes TCP
+# through, so Envoy terminates TLS; its fixed 350 s idle timeout is kept from cutting quiet streams
+# by the gateway's TCP keepalives.
+LOAD_BALANCER_ANNOTATIONS = {"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"}
+
+# enableNetworkPolicy starts the VPC CNI's network policy agent on every node: without it, EKS
+# accepts NetworkPolicies and enforces none (AWS docs, "Restrict pod traffic with Kubernetes policies").
+VPC_CNI = Addon("vpc-cni", configuration='{"enableNetworkPolicy": "true"}')
 KUBE_PROXY = Addon("kube-proxy")
 COREDNS = Addon("coredns")
 POD_IDENTITY_AGENT = Addon("eks-pod-identity-agent")

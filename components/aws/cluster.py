@@ -99,4 +99,5 @@ class EksCluster(pulumi.ComponentResource):
     def _create_node_addons(self, name: str) -> list[pulumi.Resource]:
         """An adopted cluster already has its networking; only the pod identity agent is added."""
         addons = [POD_IDENTITY_AGENT] if self._args.spec.adopt else [VPC_CNI, KUBE_PROXY, POD_IDENTITY_AGENT]
-        return [eks_addon(f"{name}-{addon.name}", self.cluster_name, addon.name, self._opts()) for addon in addons]
+        return [eks_addon(f"{name}-{addon.name}", self.cluster_name, addon.name, self._opts(),
+                          configuration=addon.configuration) for addon in addons]

@@ -20,7 +20,7 @@ from ..core.cluster import ClusterSpec, DnsLabel, NodePool, StorageClassInfo, Sy
 from ..core.catalog.gpus import GPU_RESOURCE
 from ..core.gpu_operator import GpuOperatorSpec
 from ..core.labels import GPU_LABEL, POOL_LABEL
-from .catalog import DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS
+from .catalog import DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS, LOAD_BALANCER_ANNOTATIONS
 from .instance_types import INSTANCE_TYPES, InstanceType
 
 SYSTEM_POOL = "system"
@@ -255,4 +255,5 @@ class EksClusterSpec(Spec):
             StorageClassInfo(name=storage.block_class, provisioner=EBS_PROVISIONER, access_modes=["ReadWriteOnce"]),
         ]
         system = SystemPlacement(node_selector={POOL_LABEL: SYSTEM_POOL})
-        return ClusterSpec(pools=pools, system=system, storage_classes=classes)
+        return ClusterSpec(pools=pools, system=system, storage_classes=classes,
+                           load_balancer_annotations=LOAD_BALANCER_ANNOTATIONS)

@@ -1,5 +1,6 @@
-"""The serving namespace: Pod Security "restricted", cost labels, the scripts our pods run, and the
-Hugging Face token as a Secret when one is configured."""
+"""The serving namespace: Pod Security "restricted", cost labels, the scripts our pods run, the
+Hugging Face token as a Secret when one is configured, and NetworkPolicies that let only the
+gateway (and Prometheus) reach models."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ import pulumi_kubernetes as k8s
 
 from ..core.labels import CostLabels, PART_OF
 from ..core.manifests.cache import POPULATE_SCRIPT
+from ..core.manifests import network
+from ..core.manifests.network import Peer
 from ..core.manifests.security import namespace_labels
-from ._base import TOKEN_PREFIX, ComponentArgs, child, waits_for
+from ._base import TOKEN_PREFIX, ComponentArgs, child, resource_kwargs, waits_for
 
 SCRIPTS = Path(__file__).parent / "scripts"
 SCRIPTS_CONFIGMAP = "llmstack-scripts"
@@ -23,6 +26,12 @@ class ServingNamespaceArgs(ComponentArgs):
     name: str
     cost: CostLabels
     hf_token: Optional[pulumi.Output] = None
+    gateway: Optional[Peer] = None
+    """The pods allowed to call models; with it, NetworkPolicies deny everything else."""
+    scrapers: Optional[Peer] = None
+    """Prometheus, allowed to scrape models' metrics."""
+    acme_solver: Optional[tuple[dict, int]] = None
+    """Labels and port of cert-manager's HTTP-01 solver pods, which the gateway must reach."""
 
 
 def scripts_data() -> dict[str, str]:
@@ -53,6 +62,11 @@ class ServingNamespace(pulumi.ComponentResource):
         )
         self.scripts_configmap = scripts.metadata.name
         self.hf_token_secret = self._create_token_secret(name, args, common)
+        if args.gateway is not None:
+            for policy in network.serving_policies(self.namespace, common, gateway=args.gateway, scrapers=args.scrapers,
+                                                   acme_solver=args.acme_solver):
+                k8s.networking.v1.NetworkPolicy(f"{name}-netpol-{policy['metadata']['name']}", **resource_kwargs(policy),
+                                                opts=child(self))
         self.register_outputs({"namespace": self.namespace, "scripts_configmap": self.scripts_configmap})
 
     def _create_token_secret(self, name: str, args: ServingNamespaceArgs, labels: dict) -> Optional[pulumi.Output[str]]:

@@ -44,6 +44,8 @@ class VllmModelArgs(ComponentArgs):
 class VllmModel(pulumi.ComponentResource):
     service_name: pulumi.Output[str]
     """ClusterIP Service in front of the model's pods."""
+    service_host: pulumi.Output[str]
+    """Cluster DNS name of the Service, e.g. qwen.llm.svc.cluster.local."""
     endpoint: pulumi.Output[str]
     """In-cluster base URL of the OpenAI-compatible API, e.g. http://qwen.llm.svc.cluster.local:8000/v1."""
     served_model_name: str
@@ -67,13 +69,12 @@ class VllmModel(pulumi.ComponentResource):
         self._create(k8s.policy.v1.PodDisruptionBudget, f"{name}-pdb",
                      build.pod_disruption_budget(args.model, namespace=args.namespace, labels=labels))
         self.service_name = service.metadata.name
-        self.endpoint = pulumi.Output.concat(
-            "http://", service.metadata.name, ".", service.metadata.namespace, f".svc.cluster.local:{build.PORT}/v1"
-        )
+        self.service_host = pulumi.Output.concat(service.metadata.name, ".", service.metadata.namespace, ".svc.cluster.local")
+        self.endpoint = pulumi.Output.concat("http://", self.service_host, f":{build.PORT}/v1")
         self.served_model_name = args.model.served_name
         if args.monitoring is not None:
             self._create_monitoring(name, args, labels)
-        self.register_outputs({"service_name": self.service_name, "endpoint": self.endpoint,
+        self.register_outputs({"service_name": self.service_name, "service_host": self.service_host, "endpoint": self.endpoint,
                                "served_model_name": self.served_model_name})
 
     def _create(self, resource: type, name: str, manifest: dict, **opts) -> pulumi.CustomResource:

@@ -85,8 +85,8 @@ def test_cross_field_problems_are_reported_together(tmp_path):
     (lambda c: c["llmstack:models"][1].update(name="qwen3-8b"),
      "models[1].name: 'qwen3-8b' is already used by models[0]"),
     (lambda c: c.update({"llmstack:teem": "x"}),
-     "teem: unknown key; did you mean 'team'? (allowed: cluster, environment, grafanaAdminPassword, hfToken, models, "
-     "monitoring, serving, team)"),
+     "teem: unknown key; did you mean 'team'? (allowed: cloudflareApiToken, cluster, environment, gateway, "
+     "grafanaAdminPassword, hfToken, models, monitoring, serving, team)"),
     (lambda c: c.update({"llmstack:hfToken": "hf_plaintext"}),
      "hfToken: must be a secret: run `pulumi config set --secret hfToken <value>`"),
     (lambda c: c["llmstack:models"][0].update(image="vllm/vllm-openai:latest"),
@@ -124,7 +124,7 @@ def eks(config) -> dict:
      "cluster.regoin: unknown key; did you mean 'region'? (allowed: admins, adopt, gpuOperator, gpuPools, "
      "kubernetesVersion, name, network, publicAccessCidrs, region, storage, systemPool, type)"),
     (lambda c: eks(c).update(type="gke"),
-     "cluster.type: 'gke' is not a cluster type; use one of: eks, existing"),
+     "cluster.type: 'gke' is not a known type; use one of: eks, existing"),
     (lambda c: eks(c)["network"].update(availabilityZones=["us-west-2a", "us-east-2b"]),
      "cluster.network.availabilityZones: us-west-2a not zones of us-east-2 (e.g. us-east-2a)"),
     (lambda c: eks(c)["network"].update(vpcId="vpc-0123456789abcdef0"),
@@ -210,3 +210,31 @@ def test_a_model_outside_the_catalog_must_declare_its_architecture(tmp_path):
         "models[0]: acme/private-13b on 1 x L40S: max_model_len 32,768 exceeds the model's maximum context of 4,096 tokens. "
         "Options: max_model_len <= 4,096",
     ]
+
+
+def _gateway(config) -> dict:
+    return config["llmstack:gateway"]
+
+
+@pytest.mark.parametrize("mutate, expected", [
+    (lambda c: _gateway(c)["tenants"][0].update(models=["qwen3-8b", "llama"]),
+     "gateway.tenants[0].models[1]: no model named 'llama'; models are qwen3-8b, qwen-coder-32b (or \"*\" for all)"),
+    (lambda c: _gateway(c)["tls"]["issuer"].update(challenge="dns01-cloudflare"),
+     "gateway.tls.issuer.challenge: dns01-cloudflare needs a Cloudflare API token (Zone:DNS:Edit): "
+     "run `pulumi config set --secret cloudflareApiToken <token>`"),
+    (lambda c: _gateway(c).update(host="https://llm.example.com"),
+     "gateway.host: 'https://llm.example.com' is not a fully qualified host name such as llm.example.com (lower case, "
+     "no scheme, port or wildcard)"),
+    (lambda c: _gateway(c)["tenants"].append({"name": "chat-app", "models": ["*"]}),
+     "gateway.tenants: tenant 'chat-app' is listed twice"),
+    (lambda c: _gateway(c).update(requestTimeoutSeconds=60),
+     "gateway.requestTimeoutSeconds: Input should be greater than or equal to 300"),
+    (lambda c: _gateway(c)["tls"]["issuer"].update(type="letsencrypt"),
+     "gateway.tls.issuer.type: 'letsencrypt' is not a known type; use one of: acme, existing, selfSigned"),
+    (lambda c: _gateway(c)["tenants"][0].update(tokensPerMinute=0),
+     "gateway.tenants[0].tokensPerMinute: Input should be greater than or equal to 1"),
+    (lambda c: c.update({"llmstack:cloudflareApiToken": "plaintext"}),
+     "cloudflareApiToken: must be a secret: run `pulumi config set --secret cloudflareApiToken <value>`"),
+])
+def test_gateway_mistakes_name_their_path_and_fix(tmp_path, mutate, expected):
+    assert fail(tmp_path, mutate) == [expected]

@@ -40,11 +40,12 @@ def test_bad_config_is_a_run_error_and_registers_nothing():
     assert kind == "RUNERROR"
     assert int(registered) == 0
     assert json.loads(message).splitlines() == [
-        "invalid configuration (3 problems):",
+        "invalid configuration (4 problems):",
         "  cluster: required, but not set",
         "  models: must have at least 1 entry",
-        "  clustr: unknown key; did you mean 'cluster'? (allowed: cluster, environment, grafanaAdminPassword, "
-        "hfToken, models, monitoring, serving, team)",
+        "  gateway: required, but not set",
+        "  clustr: unknown key; did you mean 'cluster'? (allowed: cloudflareApiToken, cluster, environment, gateway, "
+        "grafanaAdminPassword, hfToken, models, monitoring, serving, team)",
     ]
 
 

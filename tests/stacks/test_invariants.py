@@ -106,7 +106,7 @@ def test_every_image_is_pinned(plan):
 
 
 def test_serving_pods_read_weights_only_from_the_read_only_cache(plan):
-    for deployment in plan.objects("Deployment"):
+    for deployment in plan.model_deployments():
         pod = deployment["spec"]["template"]["spec"]
         claims = {v["name"] for v in pod["volumes"] if "persistentVolumeClaim" in v}
         assert claims
@@ -119,7 +119,7 @@ def test_serving_pods_read_weights_only_from_the_read_only_cache(plan):
 
 
 def test_serving_pods_drain_before_they_stop(plan):
-    for deployment in plan.objects("Deployment"):
+    for deployment in plan.model_deployments():
         spec = deployment["spec"]
         pod = spec["template"]["spec"]
         vllm = pod["containers"][0]
@@ -146,7 +146,10 @@ def test_every_object_carries_cost_labels(plan):
         labels = obj["metadata"].get("labels", {})
         assert {"team", "environment"} <= labels.keys(), name
     for obj, template in pod_templates(plan):
-        assert {"team", "environment", "model"} <= template["metadata"]["labels"].keys()
+        labels = template["metadata"]["labels"]
+        assert {"team", "environment"} <= labels.keys(), obj["metadata"]["name"]
+        if obj["metadata"]["namespace"] == stack_config(plan.stack).serving.namespace:
+            assert "model" in labels, f"{obj['metadata']['name']}: serving pods are attributed to their model"
 
 
 def test_every_component_child_is_parented(plan):

@@ -12,7 +12,7 @@ import yaml
 from components.aws.spec import EksClusterSpec
 from components.core.catalog.charts import CLUSTER_AUTOSCALER, GPU_OPERATOR
 from components.core.catalog.gpus import GPU_RESOURCE
-from tests.conftest import ALL_STACKS, stack_config
+from tests.conftest import ALL_STACKS, dependencies, stack_config
 
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 
@@ -133,26 +133,14 @@ def test_priority_expander_prefers_spot_groups(plan):
         assert len(tiers) == 1 and (not pool.on_demand_fallback or max(tiers) > max(fallback))
 
 
-def dependencies(plan, urn: str) -> set[str]:
-    """Everything a resource waits for, directly or through what it waits for."""
-    by_urn = {r["urn"]: r for r in plan.resources}
-    seen: set[str] = set()
-    todo = list(by_urn[urn].get("dependsOn", []))
-    while todo:
-        current = todo.pop()
-        if current not in seen:
-            seen.add(current)
-            todo += by_urn[current].get("dependsOn", []) if current in by_urn else []
-    return seen
-
-
 def test_serving_layer_is_created_after_and_deleted_before_the_platform(plan):
     eks_spec(plan)
     name = stack_config(plan.stack).serving.namespace
     (namespace,) = [r for r in of_type(plan, "kubernetes:core/v1:Namespace") if r["inputs"]["metadata"]["name"] == name]
     platform_parts = [r["urn"] for r in plan.resources if r["type"] in (
         "aws:eks/nodeGroup:NodeGroup", HELM_RELEASE, "kubernetes:storage.k8s.io/v1:StorageClass", "aws:eks/addon:Addon",
-        "aws:efs/mountTarget:MountTarget") and "llmstack:kubernetes:Monitoring" not in r["urn"]]
+        "aws:efs/mountTarget:MountTarget")
+        and "llmstack:kubernetes:Monitoring" not in r["urn"] and "llmstack:kubernetes:Gateway" not in r["urn"]]
     missing = set(platform_parts) - dependencies(plan, namespace["urn"])
     assert not missing, f"the serving namespace does not wait for {sorted(missing)}"
     system_nodes = [r["urn"] for r in of_type(plan, "aws:eks/nodeGroup:NodeGroup") if r["inputs"]["labels"]["llmstack.dev/pool"] == "system"]

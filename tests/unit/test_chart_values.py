@@ -119,3 +119,52 @@ def test_monitoring_values_exist_in_the_charts(storage_class):
     values = kube_prometheus_stack_values(MonitoringSpec(storage_class=storage_class), SYSTEM, "grafana-admin")
     assert check(KUBE_PROMETHEUS_STACK, values) == []
     assert check(KEDA, keda_values(SYSTEM)) == []
+
+
+# Envoy Gateway's `config.envoyGateway` is its EnvoyGateway configuration: the chart's values.yaml
+# shows only part of it. The keys AI Gateway needs come from AI Gateway's own values files for this
+# chart (tests/data/charts/README.md), laid over the chart's, as `helm -f` would.
+AI_GATEWAY_EG_VALUES = ("ai-gateway-v1.1.0-envoy-gateway-values.yaml",
+                        "ai-gateway-v1.1.0-envoy-gateway-values-token-ratelimit-addon.yaml")
+
+
+@pytest.mark.parametrize("rate_limits", [True, False])
+def test_envoy_gateway_values_exist_in_the_chart_or_ai_gateways_values(rate_limits):
+    from components.core.catalog.charts import ENVOY_GATEWAY
+    from components.core.gateway.values import envoy_gateway_values
+
+    defaults = chart_values(ENVOY_GATEWAY)
+    for file in AI_GATEWAY_EG_VALUES:
+        defaults = merged(defaults, yaml.safe_load((CHARTS / file).read_text()))
+    assert unknown_keys(envoy_gateway_values(SYSTEM, rate_limits), defaults) == []
+
+
+def test_ai_gateway_values_exist_in_the_chart():
+    from components.core.catalog.charts import AI_GATEWAY, AI_GATEWAY_CRDS
+    from components.core.gateway.values import ai_gateway_values
+
+    assert check(AI_GATEWAY, ai_gateway_values(SYSTEM)) == []
+    assert chart_values(AI_GATEWAY_CRDS) is None, "the CRD chart takes no values"
+
+
+@pytest.mark.parametrize("gateway_api", [True, False])
+def test_cert_manager_values_exist_in_the_chart(gateway_api):
+    """Both what goes through the component's Helm values and what goes through its typed arguments."""
+    from components.core.catalog.charts import CERT_MANAGER
+    from components.core.gateway.values import cert_manager_typed, cert_manager_values
+
+    values = {**cert_manager_values(SYSTEM, gateway_api), **cert_manager_typed(SYSTEM)}
+    assert check(CERT_MANAGER, values) == []
+    # The component replaces these chart keys with its typed arguments: Helm values for them would be lost.
+    assert not {"webhook", "cainjector", "startupapicheck", "tolerations", "affinity", "nodeSelector"} & \
+        cert_manager_values(SYSTEM, gateway_api).keys()
+
+
+def test_the_check_catches_a_misspelt_envoy_gateway_key():
+    from components.core.catalog.charts import ENVOY_GATEWAY
+
+    defaults = chart_values(ENVOY_GATEWAY)
+    for file in AI_GATEWAY_EG_VALUES:
+        defaults = merged(defaults, yaml.safe_load((CHARTS / file).read_text()))
+    misspelt = {"config": {"envoyGateway": {"extensionApis": {"enableBackends": True}}}, "deployment": {"pods": {}}}
+    assert unknown_keys(misspelt, defaults) == ["config.envoyGateway.extensionApis.enableBackends", "deployment.pods"]

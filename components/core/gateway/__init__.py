@@ -1,0 +1,1 @@
+"""The gateway, pure part: typed settings and the manifests and chart values of the front door."""

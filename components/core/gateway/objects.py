@@ -1,0 +1,373 @@
+"""Manifests of the front door: Gateway API objects, Envoy Gateway policies, Envoy AI Gateway routes,
+cert-manager issuers and certificates, and the Redis that holds rate-limit counters.
+
+Request path: client -> cloud load balancer (TCP) -> Envoy (TLS, API key, tenant grant, limits)
+-> AI Gateway ext_proc (reads the body's `model`, sets x-ai-eg-model) -> the model's route -> vLLM
+Service. Field names are those of the pinned CRDs, copied under tests/data/crds/.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence
+
+from ..catalog.charts import AI_GATEWAY, CERT_MANAGER, ENVOY_GATEWAY
+from ..catalog.images import REDIS, REDIS_GID, REDIS_UID
+from ..cluster import SystemPlacement
+from ..manifests.security import container_security_context
+from .spec import ALL_MODELS, AcmeIssuer, ExistingIssuer, GatewaySpec, SelfSignedIssuer, Tenant
+
+GATEWAY_API = "gateway.networking.k8s.io"
+GATEWAY_API_VERSION = f"{GATEWAY_API}/v1"
+ENVOY_API_VERSION = "gateway.envoyproxy.io/v1alpha1"
+AI_API_VERSION = "aigateway.envoyproxy.io/v1beta1"
+CERT_MANAGER_API_VERSION = "cert-manager.io/v1"
+
+NAME = "llmstack"
+"""Name of the GatewayClass, EnvoyProxy, Gateway and the policies."""
+SERVICE_NAME = "llmstack-gateway"
+"""The Envoy LoadBalancer Service, in the Envoy Gateway namespace."""
+HTTP_LISTENER, HTTPS_LISTENER = "http", "https"
+TLS_SECRET = "llmstack-gateway-tls"
+API_KEYS_SECRET = "llmstack-api-keys"
+TENANT_HEADER = "x-llmstack-tenant"
+"""Set by Envoy from the API key's tenant (a client-sent one is removed first); vLLM sees it."""
+# AI Gateway's ext_proc writes the body's `model` here, overwriting any client value
+# (ai-gateway v1.1.0 api/v1beta1 AIModelHeaderKey, internal/extproc/processor_impl.go).
+MODEL_HEADER = "x-ai-eg-model"
+# Where the ext_proc puts token counts, for rate-limit costs (ai-gateway v1.1.0 usage-based rate limiting).
+COST_METADATA_NAMESPACE = "io.envoy.ai_gateway"
+TOTAL_TOKENS_KEY = "llm_total_token"
+LLM_REQUEST_COSTS = (("llm_input_token", "InputToken"), ("llm_output_token", "OutputToken"), (TOTAL_TOKENS_KEY, "TotalToken"))
+
+# Envoy proxy pods: labels Envoy Gateway v1.8.3 puts on them (internal/gatewayapi EnvoyAppLabel and
+# owning-gateway labels); they run in the Envoy Gateway namespace (deploy type ControllerNamespace).
+def envoy_pod_labels(gateway_namespace: str) -> dict[str, str]:
+    return {
+        "app.kubernetes.io/name": "envoy",
+        "app.kubernetes.io/component": "proxy",
+        "app.kubernetes.io/managed-by": "envoy-gateway",
+        "gateway.envoyproxy.io/owning-gateway-name": NAME,
+        "gateway.envoyproxy.io/owning-gateway-namespace": gateway_namespace,
+    }
+
+
+ENVOY_GATEWAY_NAMESPACE = ENVOY_GATEWAY.namespace
+REDIS_NAME, REDIS_PORT = "llmstack-ratelimit-redis", 6379
+REDIS_URL = f"{REDIS_NAME}.{ENVOY_GATEWAY.namespace}.svc.cluster.local:{REDIS_PORT}"
+# cert-manager's HTTP-01 solver pods (pkg/issuer/acme/http/pod.go) listen on 8089 and carry this label.
+ACME_SOLVER_LABELS = {"acme.cert-manager.io/http01-solver": "true"}
+ACME_SOLVER_PORT = 8089
+SELF_SIGNED_ISSUER, CA_ISSUER, CA_SECRET = "llmstack-selfsigned", "llmstack-ca", "llmstack-ca"
+ACME_ISSUER, ACME_ACCOUNT_SECRET = "llmstack-acme", "llmstack-acme-account"
+CLOUDFLARE_SECRET, CLOUDFLARE_KEY = "llmstack-cloudflare-api-token", "api-token"
+ENVOY_RESOURCES = {"requests": {"cpu": "500m", "memory": "512Mi"}, "limits": {"memory": "2Gi"}}
+# AI Gateway's recommendation: Envoy's 32 KiB default buffer is too small for LLM request bodies.
+BUFFER_LIMIT = "50Mi"
+# TCP keepalives well inside the 350 s idle timeout of AWS NLBs (and most cloud load balancers), so a
+# stream that is quiet while a long prompt is prefilled keeps its connection.
+KEEPALIVE = {"idleTime": "60s", "interval": "30s", "probes": 3}
+# Retried only when the request never reached vLLM: a generation is not repeated.
+RETRY_TRIGGERS = ["connect-failure", "refused-stream", "reset-before-request"]
+
+
+def _meta(name: str, namespace: Any, labels: dict, **extra: Any) -> dict:
+    meta = {"name": name, "labels": labels, **extra}
+    if namespace is not None:
+        meta["namespace"] = namespace
+    return meta
+
+
+def _gateway_ref(section: Optional[str] = None) -> dict:
+    ref = {"group": GATEWAY_API, "kind": "Gateway", "name": NAME}
+    if section:
+        ref["sectionName"] = section
+    return ref
+
+
+# -- Envoy Gateway infrastructure -------------------------------------------------------------------
+
+def envoy_proxy(spec: GatewaySpec, system: SystemPlacement, cluster_annotations: dict[str, str], labels: dict) -> dict:
+    """How Envoy Gateway runs this gateway's proxies: on the system pool, behind the cloud's load balancer."""
+    kubernetes: dict = {
+        "envoyService": {
+            "name": SERVICE_NAME,
+            "type": spec.service_type,
+            "annotations": {**cluster_annotations, **spec.load_balancer_annotations},
+        },
+        "envoyDeployment": {
+            "replicas": spec.replicas,
+            "pod": system.scheduling(),
+            "container": {"resources": ENVOY_RESOURCES},
+        },
+    }
+    if spec.service_type != "LoadBalancer":
+        kubernetes["envoyService"].pop("annotations")
+    if spec.replicas > 1:
+        kubernetes["envoyPDB"] = {"minAvailable": 1}
+    return {
+        "apiVersion": ENVOY_API_VERSION, "kind": "EnvoyProxy",
+        "metadata": _meta(NAME, ENVOY_GATEWAY.namespace, labels),
+        "spec": {"provider": {"type": "Kubernetes", "kubernetes": kubernetes}},
+    }
+
+
+def gateway_class(labels: dict) -> dict:
+    return {
+        "apiVersion": GATEWAY_API_VERSION, "kind": "GatewayClass",
+        "metadata": _meta(NAME, None, labels),
+        "spec": {
+            "controllerName": "gateway.envoyproxy.io/gatewayclass-controller",
+            # namespace must be explicit: Envoy Gateway reads an unset one as "default".
+            "parametersRef": {"group": "gateway.envoyproxy.io", "kind": "EnvoyProxy", "name": NAME,
+                              "namespace": ENVOY_GATEWAY.namespace},
+        },
+    }
+
+
+def gateway(spec: GatewaySpec, namespace: Any, labels: dict) -> dict:
+    """HTTP on 80 (only redirects and ACME challenges) and HTTPS on 443, both for the one host."""
+    same = {"namespaces": {"from": "Same"}}
+    return {
+        "apiVersion": GATEWAY_API_VERSION, "kind": "Gateway",
+        "metadata": _meta(NAME, namespace, labels),
+        "spec": {
+            "gatewayClassName": NAME,
+            "listeners": [
+                {"name": HTTP_LISTENER, "protocol": "HTTP", "port": 80, "hostname": spec.host, "allowedRoutes": same},
+                {"name": HTTPS_LISTENER, "protocol": "HTTPS", "port": 443, "hostname": spec.host, "allowedRoutes": same,
+                 "tls": {"mode": "Terminate", "certificateRefs": [{"group": "", "kind": "Secret", "name": TLS_SECRET}]}},
+            ],
+        },
+    }
+
+
+def https_redirect(namespace: Any, labels: dict) -> dict:
+    return {
+        "apiVersion": GATEWAY_API_VERSION, "kind": "HTTPRoute",
+        "metadata": _meta("https-redirect", namespace, labels),
+        "spec": {
+            "parentRefs": [_gateway_ref(HTTP_LISTENER)],
+            "rules": [{"filters": [{"type": "RequestRedirect", "requestRedirect": {"scheme": "https", "statusCode": 301}}]}],
+        },
+    }
+
+
+# -- Routes: one per model ----------------------------------------------------------------------------
+
+def backend(model: str, service_host: str, port: int, namespace: Any, labels: dict) -> dict:
+    """The vLLM Service as an Envoy Gateway Backend: AIServiceBackend accepts nothing else."""
+    return {
+        "apiVersion": ENVOY_API_VERSION, "kind": "Backend",
+        "metadata": _meta(model, namespace, labels),
+        "spec": {"endpoints": [{"fqdn": {"hostname": service_host, "port": port}}]},
+    }
+
+
+def ai_service_backend(model: str, namespace: Any, labels: dict) -> dict:
+    return {
+        "apiVersion": AI_API_VERSION, "kind": "AIServiceBackend",
+        "metadata": _meta(model, namespace, labels),
+        # vLLM's API is OpenAI's; the /v1 prefix is the schema's default.
+        "spec": {"schema": {"name": "OpenAI"},
+                 "backendRef": {"group": "gateway.envoyproxy.io", "kind": "Backend", "name": model}},
+    }
+
+
+def ai_gateway_route(model: str, served_name: str, request_timeout_seconds: int, namespace: Any, labels: dict) -> dict:
+    """Requests whose body names `served_name` go to the model's backend. AI Gateway generates an
+    HTTPRoute of the same name; its default 60 s request timeout would cut long streams."""
+    return {
+        "apiVersion": AI_API_VERSION, "kind": "AIGatewayRoute",
+        "metadata": _meta(model, namespace, labels),
+        "spec": {
+            "parentRefs": [_gateway_ref(HTTPS_LISTENER)],
+            "llmRequestCosts": [{"metadataKey": key, "type": kind} for key, kind in LLM_REQUEST_COSTS],
+            "rules": [{
+                "name": model,
+                "matches": [{"headers": [{"type": "Exact", "name": MODEL_HEADER, "value": served_name}]}],
+                "backendRefs": [{"name": model}],
+                "timeouts": {"request": f"{request_timeout_seconds}s"},
+            }],
+        },
+    }
+
+
+# -- Policies -----------------------------------------------------------------------------------------
+
+def security_policy(tenants: Sequence[Tenant], served_names: dict[str, str], namespace: Any, labels: dict) -> dict:
+    """API key -> tenant (401 without a known key); tenant x model grant (403 otherwise). The HTTP
+    listener is left open: it only redirects, and ACME must reach its challenges there."""
+    rules = []
+    for tenant in tenants:
+        principal = [{"name": TENANT_HEADER, "values": [tenant.name]}]
+        if ALL_MODELS not in tenant.models:
+            principal.append({"name": MODEL_HEADER, "values": sorted(served_names[m] for m in tenant.models)})
+        rules.append({"name": tenant.name, "action": "Allow", "principal": {"headers": principal}})
+    return {
+        "apiVersion": ENVOY_API_VERSION, "kind": "SecurityPolicy",
+        "metadata": _meta(NAME, namespace, labels),
+        "spec": {
+            "targetRefs": [_gateway_ref(HTTPS_LISTENER)],
+            "apiKeyAuth": {
+                "credentialRefs": [{"group": "", "kind": "Secret", "name": API_KEYS_SECRET}],
+                # Envoy strips a leading "Bearer ", so OpenAI clients' `Authorization: Bearer <key>` works.
+                "extractFrom": [{"headers": ["Authorization"]}],
+                "forwardClientIDHeader": TENANT_HEADER,
+                "sanitize": True,
+            },
+            "authorization": {"defaultAction": "Deny", "rules": rules},
+        },
+    }
+
+
+def _tenant_selector(tenant: Tenant) -> list[dict]:
+    return [{"headers": [{"type": "Exact", "name": TENANT_HEADER, "value": tenant.name}]}]
+
+
+def rate_limit_rules(tenants: Sequence[Tenant]) -> list[dict]:
+    """Per tenant, across all models (`shared`): requests per minute, and tokens per minute and per
+    day charged from each response's usage (a request is refused once the tenant is over)."""
+    token_cost = {"request": {"from": "Number", "number": 0},
+                  "response": {"from": "Metadata", "metadata": {"namespace": COST_METADATA_NAMESPACE, "key": TOTAL_TOKENS_KEY}}}
+    rules = []
+    for tenant in tenants:
+        if tenant.requests_per_minute:
+            rules.append({"clientSelectors": _tenant_selector(tenant), "shared": True,
+                          "limit": {"requests": tenant.requests_per_minute, "unit": "Minute"}})
+        for tokens, unit in ((tenant.tokens_per_minute, "Minute"), (tenant.tokens_per_day, "Day")):
+            if tokens:
+                rules.append({"clientSelectors": _tenant_selector(tenant), "shared": True,
+                              "limit": {"requests": tokens, "unit": unit}, "cost": token_cost})
+    return rules
+
+
+def backend_traffic_policy(tenants: Sequence[Tenant], namespace: Any, labels: dict) -> dict:
+    spec: dict = {
+        "targetRefs": [_gateway_ref(HTTPS_LISTENER)],
+        "retry": {"numRetries": 2, "retryOn": {"triggers": RETRY_TRIGGERS},
+                  "perRetry": {"backOff": {"baseInterval": "100ms", "maxInterval": "1s"}}},
+    }
+    rules = rate_limit_rules(tenants)
+    if rules:
+        spec["rateLimit"] = {"global": {"rules": rules}}
+    return {"apiVersion": ENVOY_API_VERSION, "kind": "BackendTrafficPolicy",
+            "metadata": _meta(NAME, namespace, labels), "spec": spec}
+
+
+def client_traffic_policy(spec: GatewaySpec, namespace: Any, labels: dict) -> dict:
+    """Client side: streams may stay quiet as long as a request may last; a client cannot claim a tenant."""
+    return {
+        "apiVersion": ENVOY_API_VERSION, "kind": "ClientTrafficPolicy",
+        "metadata": _meta(NAME, namespace, labels),
+        "spec": {
+            "targetRefs": [_gateway_ref()],
+            "tcpKeepalive": KEEPALIVE,
+            "timeout": {"http": {"streamIdleTimeout": f"{spec.request_timeout_seconds}s", "idleTimeout": "3600s"}},
+            "connection": {"bufferLimit": BUFFER_LIMIT},
+            "headers": {"earlyRequestHeaders": {"remove": [TENANT_HEADER]}},
+        },
+    }
+
+
+def api_keys_secret(keys: Any, namespace: Any, labels: dict) -> dict:
+    """Envoy Gateway's API key Secret: one entry per tenant, the tenant's name mapping to its key."""
+    return {"apiVersion": "v1", "kind": "Secret", "metadata": _meta(API_KEYS_SECRET, namespace, labels),
+            "type": "Opaque", "stringData": keys}
+
+
+# -- TLS: cert-manager --------------------------------------------------------------------------------
+
+def issuer_ref(spec: GatewaySpec) -> dict:
+    issuer = spec.tls.issuer
+    name = {SelfSignedIssuer: CA_ISSUER, AcmeIssuer: ACME_ISSUER}.get(type(issuer))
+    if isinstance(issuer, ExistingIssuer):
+        name = issuer.name
+    return {"group": "cert-manager.io", "kind": "ClusterIssuer", "name": name}
+
+
+def _cluster_issuer(name: str, spec: dict, labels: dict) -> dict:
+    return {"apiVersion": CERT_MANAGER_API_VERSION, "kind": "ClusterIssuer", "metadata": _meta(name, None, labels), "spec": spec}
+
+
+def issuers(spec: GatewaySpec, gateway_namespace: Any, cert_manager_namespace: Any, system: SystemPlacement,
+            labels: dict) -> list[dict]:
+    """The ClusterIssuers (and, for a self-signed setup, the CA certificate) the gateway certificate needs."""
+    issuer = spec.tls.issuer
+    if isinstance(issuer, SelfSignedIssuer):
+        ca = {
+            "apiVersion": CERT_MANAGER_API_VERSION, "kind": "Certificate",
+            "metadata": _meta(CA_SECRET, cert_manager_namespace, labels),
+            "spec": {"isCA": True, "commonName": "llmstack gateway CA", "secretName": CA_SECRET, "duration": "87600h",
+                     "privateKey": {"algorithm": "ECDSA", "size": 256},
+                     "issuerRef": {"group": "cert-manager.io", "kind": "ClusterIssuer", "name": SELF_SIGNED_ISSUER}},
+        }
+        return [_cluster_issuer(SELF_SIGNED_ISSUER, {"selfSigned": {}}, labels), ca,
+                _cluster_issuer(CA_ISSUER, {"ca": {"secretName": CA_SECRET}}, labels)]
+    if isinstance(issuer, AcmeIssuer):
+        if issuer.challenge == "http01":
+            solver = {"http01": {"gatewayHTTPRoute": {
+                "parentRefs": [{**_gateway_ref(HTTP_LISTENER), "namespace": gateway_namespace}],
+                "serviceType": "ClusterIP",
+                "podTemplate": {"spec": system.scheduling()},
+            }}}
+        else:
+            solver = {"dns01": {"cloudflare": {"apiTokenSecretRef": {"name": CLOUDFLARE_SECRET, "key": CLOUDFLARE_KEY}}}}
+        return [_cluster_issuer(ACME_ISSUER, {"acme": {
+            "server": issuer.directory, "email": issuer.email,
+            "privateKeySecretRef": {"name": ACME_ACCOUNT_SECRET}, "solvers": [solver],
+        }}, labels)]
+    return []
+
+
+def certificate(spec: GatewaySpec, namespace: Any, labels: dict) -> dict:
+    """The listener's certificate; cert-manager renews it a third of its lifetime before expiry."""
+    return {
+        "apiVersion": CERT_MANAGER_API_VERSION, "kind": "Certificate",
+        "metadata": _meta(NAME, namespace, labels),
+        "spec": {"secretName": TLS_SECRET, "dnsNames": [spec.host], "issuerRef": issuer_ref(spec),
+                 "privateKey": {"algorithm": "ECDSA", "size": 256, "rotationPolicy": "Always"}},
+    }
+
+
+# -- Redis for global rate limits ---------------------------------------------------------------------
+
+def redis(system: SystemPlacement, labels: dict) -> list[dict]:
+    """A single, unpersisted Redis: losing it resets the counters, nothing else."""
+    selector = {"app.kubernetes.io/name": "redis", "app.kubernetes.io/instance": REDIS_NAME}
+    namespace = ENVOY_GATEWAY.namespace
+    pod = {
+        **system.scheduling(),
+        "automountServiceAccountToken": False,
+        "securityContext": {"runAsNonRoot": True, "runAsUser": REDIS_UID, "runAsGroup": REDIS_GID, "fsGroup": REDIS_GID,
+                            "seccompProfile": {"type": "RuntimeDefault"}},
+        "containers": [{
+            "name": "redis", "image": REDIS.reference, "imagePullPolicy": "IfNotPresent",
+            "args": ["--save", "", "--appendonly", "no", "--protected-mode", "no"],
+            "ports": [{"name": "redis", "containerPort": REDIS_PORT, "protocol": "TCP"}],
+            "readinessProbe": {"tcpSocket": {"port": "redis"}, "periodSeconds": 5},
+            "livenessProbe": {"tcpSocket": {"port": "redis"}, "periodSeconds": 10, "failureThreshold": 6},
+            "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "512Mi"}},
+            "securityContext": container_security_context(read_only_root=True),
+            "volumeMounts": [{"name": "data", "mountPath": "/data"}],
+        }],
+        "volumes": [{"name": "data", "emptyDir": {"sizeLimit": "1Gi"}}],
+    }
+    return [
+        {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": _meta(REDIS_NAME, namespace, {**labels, **selector}),
+         "spec": {"replicas": 1, "selector": {"matchLabels": selector},
+                  "template": {"metadata": {"labels": {**labels, **selector}}, "spec": pod}}},
+        {"apiVersion": "v1", "kind": "Service", "metadata": _meta(REDIS_NAME, namespace, labels),
+         "spec": {"type": "ClusterIP", "selector": selector,
+                  "ports": [{"name": "redis", "port": REDIS_PORT, "targetPort": "redis", "protocol": "TCP"}]}},
+    ]
+
+
+def ca_certificate_command() -> str:
+    """How a client gets the self-signed CA to verify the gateway with (curl --cacert)."""
+    return (f"kubectl -n {CERT_MANAGER.namespace} get secret {CA_SECRET} -o jsonpath='{{.data.ca\\.crt}}' "
+            "| base64 -d > llmstack-ca.crt")
+
+
+def ai_gateway_controller_host() -> str:
+    """The extension server Envoy Gateway calls: the AI Gateway chart's Service (fullnameOverride)."""
+    return f"ai-gateway-controller.{AI_GATEWAY.namespace}.svc.cluster.local"

@@ -1,0 +1,78 @@
+"""Chart values of the gateway layer: Envoy Gateway (wired to AI Gateway's extension server and, for
+rate limits, to Redis), AI Gateway, and cert-manager's settings for pulumi-kubernetes-cert-manager.
+
+The Envoy Gateway keys come from envoyproxy/ai-gateway v1.1.0 manifests/envoy-gateway-values.yaml and
+examples/token_ratelimit/envoy-gateway-values-addon.yaml (copies in tests/data/charts/)."""
+
+from __future__ import annotations
+
+from ..catalog.images import ENVOY_RATELIMIT
+from ..cluster import SystemPlacement
+from .objects import REDIS_URL, ai_gateway_controller_host
+
+AI_GATEWAY_EXTENSION_PORT = 1063
+"""The AI Gateway controller's gRPC extension server (ai-gateway-helm values controller.service.ports)."""
+
+
+def envoy_gateway_values(system: SystemPlacement, rate_limits: bool) -> dict:
+    envoy_gateway: dict = {
+        "gateway": {"controllerName": "gateway.envoyproxy.io/gatewayclass-controller"},
+        "provider": {"type": "Kubernetes"},
+        "logging": {"level": {"default": "info"}},
+        # Backend: AIServiceBackend refers to Envoy Gateway Backends only.
+        "extensionApis": {"enableEnvoyPatchPolicy": True, "enableBackend": True},
+        "extensionManager": {
+            "hooks": {"xdsTranslator": {
+                "translation": {part: {"includeAll": True} for part in ("listener", "route", "cluster", "secret")},
+                "post": ["Translation", "Cluster", "Route"],
+            }},
+            "service": {"fqdn": {"hostname": ai_gateway_controller_host(), "port": AI_GATEWAY_EXTENSION_PORT}},
+        },
+    }
+    if rate_limits:
+        envoy_gateway["rateLimit"] = {"backend": {"type": "Redis", "redis": {"url": REDIS_URL}}}
+        envoy_gateway["provider"]["kubernetes"] = {"rateLimitDeployment": {"patch": {
+            "type": "StrategicMerge",
+            "value": {"spec": {"template": {"spec": {"containers": [
+                {"name": "envoy-ratelimit", "image": ENVOY_RATELIMIT.reference, "imagePullPolicy": "IfNotPresent"},
+            ]}}}},
+        }}}
+    return {
+        "deployment": {"pod": system.scheduling()},
+        "certgen": {"job": system.scheduling()},
+        "config": {"envoyGateway": envoy_gateway},
+    }
+
+
+def ai_gateway_values(system: SystemPlacement) -> dict:
+    return {"controller": {**system.scheduling(), "podDisruptionBudget": {"enabled": False}}}
+
+
+def cert_manager_values(system: SystemPlacement, gateway_api: bool) -> dict:
+    """cert-manager chart values, as pulumi-kubernetes-cert-manager 0.2.0 must be given them.
+
+    That component overwrites every top-level key it types (webhook, cainjector, tolerations, ...)
+    with its typed argument, so those go through typed arguments (see `cert_manager_typed`); only
+    keys it does not type (crds, config) may go through its Helm values. Its controller
+    `nodeSelector` is mistyped (a NodeSelector, not a map), so the controller is placed by affinity.
+    """
+    values: dict = {"crds": {"enabled": True, "keep": True}}
+    if gateway_api:
+        # HTTP-01 through the Gateway: cert-manager creates the challenge HTTPRoutes.
+        values["config"] = {"apiVersion": "controller.config.cert-manager.io/v1alpha1",
+                            "kind": "ControllerConfiguration", "gatewayAPI": {"enabled": True}}
+    return values
+
+
+def cert_manager_typed(system: SystemPlacement) -> dict:
+    """The chart keys set through the component's typed arguments (chart names, chart shapes)."""
+    placement = system.scheduling()
+    expressions = [{"key": key, "operator": "In", "values": [value]} for key, value in sorted(system.node_selector.items())]
+    typed: dict = {"tolerations": placement["tolerations"]}
+    if expressions:
+        typed["affinity"] = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
+            "nodeSelectorTerms": [{"matchExpressions": expressions}]}}}
+    for part in ("webhook", "cainjector", "startupapicheck"):
+        typed[part] = {"nodeSelector": {"kubernetes.io/os": "linux", **placement["nodeSelector"]},
+                       "tolerations": placement["tolerations"]}
+    return typed

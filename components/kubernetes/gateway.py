@@ -1,0 +1,150 @@
+"""The front door: one OpenAI-compatible HTTPS endpoint for every model.
+
+Envoy Gateway (Gateway API) terminates TLS with a cert-manager certificate, checks the tenant's API
+key, its grant for the requested model and its limits; Envoy AI Gateway routes by the body's `model`
+to the model's vLLM Service. Every chart is pinned (components/core/catalog/charts.py)."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import pulumi
+import pulumi_kubernetes as k8s
+from pulumi_kubernetes_cert_manager import CertManager, CertManagerArgs, ReleaseArgs
+
+from ..core.catalog.charts import AI_GATEWAY, AI_GATEWAY_CRDS, CERT_MANAGER, ENVOY_GATEWAY
+from ..core.cluster import SystemPlacement
+from ..core.gateway import objects, values
+from ..core.gateway.spec import AcmeIssuer, GatewaySpec
+from ..core.labels import CostLabels, platform_labels
+from ._base import (TOKEN_PREFIX, ComponentArgs, InputStr, child, custom_resource_kwargs, random_passwords,
+                    resource_kwargs, waits_for)
+from .helm import chart_namespace, release
+
+API_KEY_LENGTH = 48
+
+
+class RoutedModel(ComponentArgs):
+    name: str
+    """The model's config name: names its route and backend."""
+    served_name: str
+    """The `model` value clients send."""
+    service_host: InputStr
+    """Cluster DNS name of the model's ClusterIP Service."""
+    port: int
+
+
+class GatewayArgs(ComponentArgs):
+    spec: GatewaySpec
+    system: SystemPlacement
+    cluster_load_balancer_annotations: dict[str, str] = {}
+    namespace: InputStr
+    """Where the Gateway, routes and policies live: the serving namespace."""
+    models: list[RoutedModel]
+    cost: CostLabels
+    cloudflare_api_token: Optional[pulumi.Output] = None
+
+
+class Gateway(pulumi.ComponentResource):
+    url: str
+    """The OpenAI base URL clients use: https://<host>/v1."""
+    api_keys: pulumi.Output
+    """Tenant name -> API key, a secret."""
+
+    def __init__(self, name: str, args: GatewayArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__(f"{TOKEN_PREFIX}:Gateway", name, None, opts)
+        labels = platform_labels(args.cost)
+        after = waits_for(opts)
+        envoy = self._create_envoy_gateway(name, args, labels, after)
+        ai = self._create_ai_gateway(name, args, labels, after, envoy)
+        self._create_tls(name, args, labels, envoy)
+        self._create_gateway(name, args, labels, envoy, ai)
+        self._create_routes(name, args, labels, after=[envoy, ai])
+        self.api_keys = self._create_policies(name, args, labels, envoy)
+        self.url = f"https://{args.spec.host}/v1"
+        self.register_outputs({"url": self.url, "api_keys": self.api_keys})
+
+    def _custom(self, name: str, manifest: dict, after: list) -> k8s.apiextensions.CustomResource:
+        return k8s.apiextensions.CustomResource(name, **custom_resource_kwargs(manifest), opts=child(self, depends_on=after))
+
+    def _create_envoy_gateway(self, name: str, args: GatewayArgs, labels: dict, after: list) -> pulumi.Resource:
+        """Envoy Gateway, and the Redis its rate limiter counts in when a tenant has limits."""
+        namespace = chart_namespace(f"{name}-envoy", ENVOY_GATEWAY, labels, self)
+        limited = bool(objects.rate_limit_rules(args.spec.tenants))
+        if limited:
+            deployment, service = objects.redis(args.system, labels)
+            opts = child(self, depends_on=[namespace, *after])
+            k8s.apps.v1.Deployment(f"{name}-redis", **resource_kwargs(deployment), opts=opts)
+            k8s.core.v1.Service(f"{name}-redis-service", **resource_kwargs(service), opts=opts)
+        return release(f"{name}-envoy-gateway", ENVOY_GATEWAY, namespace.metadata.name,
+                       values.envoy_gateway_values(args.system, limited), self,
+                       opts=pulumi.ResourceOptions(depends_on=after or None))
+
+    def _create_ai_gateway(self, name: str, args: GatewayArgs, labels: dict, after: list,
+                           envoy: pulumi.Resource) -> pulumi.Resource:
+        """AI Gateway's CRDs, then its controller: the extension server Envoy Gateway calls and the
+        webhook that adds the ext_proc sidecar to Envoy pods (so it must exist before the Gateway)."""
+        namespace = chart_namespace(f"{name}-ai", AI_GATEWAY, labels, self)
+        crds = release(f"{name}-ai-gateway-crds", AI_GATEWAY_CRDS, namespace.metadata.name, {}, self,
+                       opts=pulumi.ResourceOptions(depends_on=after or None))
+        return release(f"{name}-ai-gateway", AI_GATEWAY, namespace.metadata.name, values.ai_gateway_values(args.system),
+                       self, opts=pulumi.ResourceOptions(depends_on=[crds, envoy]))
+
+    def _create_tls(self, name: str, args: GatewayArgs, labels: dict, envoy: pulumi.Resource) -> None:
+        """cert-manager (after the Gateway API CRDs, which it looks for at start-up), the issuers,
+        and the listener's certificate."""
+        issuer = args.spec.tls.issuer
+        http01 = isinstance(issuer, AcmeIssuer) and issuer.challenge == "http01"
+        namespace = chart_namespace(f"{name}-cert-manager", CERT_MANAGER, labels, self)
+        manager = CertManager(f"{name}-cert-manager", CertManagerArgs(
+            helm_options=ReleaseArgs(
+                name=CERT_MANAGER.name, chart=CERT_MANAGER.name, version=CERT_MANAGER.version,
+                repository_opts={"repo": CERT_MANAGER.repository}, namespace=namespace.metadata.name,
+                values=values.cert_manager_values(args.system, gateway_api=http01), max_history=10,
+            ),
+            **values.cert_manager_typed(args.system),
+        ), opts=child(self, depends_on=[envoy]))
+        issued = [manager]
+        if isinstance(issuer, AcmeIssuer) and issuer.challenge == "dns01-cloudflare":
+            assert args.cloudflare_api_token is not None, "checked by config validation"
+            issued.append(k8s.core.v1.Secret(
+                f"{name}-cloudflare-token",
+                metadata={"name": objects.CLOUDFLARE_SECRET, "namespace": namespace.metadata.name, "labels": labels},
+                string_data={objects.CLOUDFLARE_KEY: pulumi.Output.secret(args.cloudflare_api_token)},
+                opts=child(self),
+            ))
+        for manifest in objects.issuers(args.spec, args.namespace, namespace.metadata.name, args.system, labels):
+            issued.append(self._custom(f"{name}-{manifest['kind'].lower()}-{manifest['metadata']['name']}", manifest, issued[:]))
+        self._custom(f"{name}-certificate", objects.certificate(args.spec, args.namespace, labels), issued)
+
+    def _create_gateway(self, name: str, args: GatewayArgs, labels: dict, envoy: pulumi.Resource, ai: pulumi.Resource) -> None:
+        """EnvoyProxy -> GatewayClass -> Gateway. The Gateway's Envoy pods are created with it, so it
+        also waits for AI Gateway's webhook. It does not wait for its certificate: an HTTP-01
+        challenge is answered through the Gateway, and the HTTPS listener serves once the Secret exists."""
+        envoy_proxy = objects.envoy_proxy(args.spec, args.system, args.cluster_load_balancer_annotations, labels)
+        parameters = self._custom(f"{name}-envoy-proxy", envoy_proxy, [envoy])
+        klass = self._custom(f"{name}-class", objects.gateway_class(labels), [envoy, parameters])
+        gateway = self._custom(f"{name}-gateway", objects.gateway(args.spec, args.namespace, labels), [envoy, ai, klass])
+        self._custom(f"{name}-https-redirect", objects.https_redirect(args.namespace, labels), [gateway])
+
+    def _create_routes(self, name: str, args: GatewayArgs, labels: dict, after: list) -> None:
+        for model in args.models:
+            self._custom(f"{name}-{model.name}-backend",
+                         objects.backend(model.name, model.service_host, model.port, args.namespace, labels), after)
+            self._custom(f"{name}-{model.name}-service-backend",
+                         objects.ai_service_backend(model.name, args.namespace, labels), after)
+            route = objects.ai_gateway_route(model.name, model.served_name, args.spec.request_timeout_seconds,
+                                             args.namespace, labels)
+            self._custom(f"{name}-{model.name}-route", route, after)
+
+    def _create_policies(self, name: str, args: GatewayArgs, labels: dict, envoy: pulumi.Resource) -> pulumi.Output:
+        tenants = args.spec.tenants
+        keys = random_passwords(self, f"{name}-key", [t.name for t in tenants], API_KEY_LENGTH)
+        secret = k8s.core.v1.Secret(f"{name}-api-keys", **resource_kwargs(objects.api_keys_secret(keys, args.namespace, labels)),
+                                    opts=child(self))
+        served = {model.name: model.served_name for model in args.models}
+        self._custom(f"{name}-security-policy", objects.security_policy(tenants, served, args.namespace, labels), [envoy, secret])
+        self._custom(f"{name}-backend-traffic-policy", objects.backend_traffic_policy(tenants, args.namespace, labels), [envoy])
+        self._custom(f"{name}-client-traffic-policy", objects.client_traffic_policy(args.spec, args.namespace, labels), [envoy])
+        return pulumi.Output.secret(pulumi.Output.all(**keys))
+
