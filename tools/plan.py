@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from components.core.catalog.gpus import GPU_RESOURCE  # noqa: E402
 from components.core.errors import ConfigError  # noqa: E402
+from components.core.gateway.objects import TENANT_HEADER  # noqa: E402
 from components.core.labels import POOL_LABEL  # noqa: E402
 from components.kubernetes._base import TOKEN_PREFIX  # noqa: E402
 
@@ -169,7 +170,7 @@ def gateway_summary(objects: list[dict]) -> list[str]:
     for policy in by_kind.get("SecurityPolicy", []):
         for rule in policy["spec"]["authorization"]["rules"]:
             headers = {h["name"]: h["values"] for h in rule["principal"]["headers"]}
-            models = [v for name, values in headers.items() if name != "x-llmstack-tenant" for v in values] or ["*"]
+            models = [v for name, values in headers.items() if name != TENANT_HEADER for v in values] or ["*"]
             lines.append(f"  tenant {rule['name']:<19} models={','.join(models)}  limits={', '.join(limits.get(rule['name'], ['none']))}")
     return lines
 

@@ -279,9 +279,10 @@ def api_keys_secret(keys: Any, namespace: Any, labels: dict) -> dict:
 
 def issuer_ref(spec: GatewaySpec) -> dict:
     issuer = spec.tls.issuer
-    name = {SelfSignedIssuer: CA_ISSUER, AcmeIssuer: ACME_ISSUER}.get(type(issuer))
     if isinstance(issuer, ExistingIssuer):
         name = issuer.name
+    else:
+        name = ACME_ISSUER if isinstance(issuer, AcmeIssuer) else CA_ISSUER
     return {"group": "cert-manager.io", "kind": "ClusterIssuer", "name": name}
 
 
