@@ -21,7 +21,8 @@ from ..model import ModelSpec
 from ..placement import node_affinity_for, tolerations_for
 from ..quantity import parse_quantity
 from .cache import MOUNT_PATH, marker_path, model_dir
-from .security import container_security_context, pod_security_context
+from .security import (IMAGE_USER, PULL_IF_NOT_PRESENT, TAG_NOT_DIGEST, WRITABLE_ROOT, container_security_context,
+                       pod_security_context, scan_exceptions)
 
 COMPONENT = "vllm"
 PORT = 8000
@@ -161,6 +162,8 @@ def wait_for_cache(model: ModelSpec, image: str) -> dict:
         "image": image,
         "imagePullPolicy": "IfNotPresent",
         "command": ["sh", "-c", script],
+        # It only looks for a file, but like everything that mounts the cache it never goes online.
+        "env": [{"name": "HF_HUB_OFFLINE", "value": "1"}],
         # requests == limits in every container keeps the pod in the Guaranteed QoS class.
         "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "100m", "memory": "128Mi"}},
         "securityContext": container_security_context(read_only_root=True),
@@ -205,7 +208,8 @@ def deployment(model: ModelSpec, pool: NodePool, *, namespace: Any, labels: dict
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": {"name": model.name, "namespace": namespace, "labels": labels},
+        "metadata": {"name": model.name, "namespace": namespace, "labels": labels,
+                     "annotations": scan_exceptions(PULL_IF_NOT_PRESENT, TAG_NOT_DIGEST, IMAGE_USER, WRITABLE_ROOT)},
         "spec": {
             "replicas": model.replicas.min,
             "revisionHistoryLimit": 3,
