@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STACK ?= dev
 
-.PHONY: install test plan capacity bench snapshots up preview clean
+.PHONY: install checkov test plan capacity bench snapshots up preview clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,21 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
 
 install: $(VENV)/.installed
 
-test: install
-	$(BIN)/python -m pytest
+# checkov scans the rendered manifests from its own virtual environment: its dependency pins
+# conflict with Pulumi's.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_VERSION := 3.3.30
+
+$(CHECKOV_VENV)/.installed:
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/pip install --quiet checkov==$(CHECKOV_VERSION)
+	touch $@
+
+checkov: $(CHECKOV_VENV)/.installed
+
+test: install checkov
+	CHECKOV=$(CHECKOV_VENV)/bin/checkov $(BIN)/python -m pytest
 
 plan: install
 	$(BIN)/python -m tools.plan --stack $(STACK)
@@ -35,12 +48,18 @@ bench: install
 snapshots: install
 	UPDATE_SNAPSHOTS=1 $(BIN)/python -m pytest tests/stacks -q
 
-preview: install
-	pulumi preview --stack $(STACK) --diff
+# The policy pack's own environment (Pulumi runs policy/__main__.py with policy/venv).
+policy/venv/.installed: policy/requirements.txt
+	$(PYTHON) -m venv policy/venv
+	policy/venv/bin/pip install --quiet -r policy/requirements.txt
+	touch $@
 
-up: install
+preview: install policy/venv/.installed
+	pulumi preview --stack $(STACK) --diff --policy-pack policy
+
+up: install policy/venv/.installed
 	@command -v pulumi >/dev/null || { echo "the Pulumi CLI is needed: https://www.pulumi.com/docs/install/"; exit 1; }
-	pulumi up --stack $(STACK)
+	pulumi up --stack $(STACK) --policy-pack policy
 
 clean:
-	rm -rf build $(VENV)
+	rm -rf build $(VENV) $(CHECKOV_VENV) policy/venv

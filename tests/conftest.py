@@ -74,12 +74,13 @@ def stack_config(stack: str):
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    """Print the capacity estimator's error figures against real vLLM logs, when that test ran."""
-    lines = getattr(config, "capacity_report", None)
-    if lines:
-        terminalreporter.write_sep("-", "capacity estimator vs reality")
-        for line in lines:
-            terminalreporter.write_line(line)
+    """Print the capacity estimator's error figures against real vLLM logs and the checkov summary, when those tests ran."""
+    for attribute, title in (("capacity_report", "capacity estimator vs reality"), ("checkov_report", "checkov scan of every stack")):
+        lines = getattr(config, attribute, None)
+        if lines:
+            terminalreporter.write_sep("-", title)
+            for line in lines:
+                terminalreporter.write_line(line)
 
 
 def dependencies(plan, urn: str) -> set[str]:

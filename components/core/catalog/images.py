@@ -39,10 +39,11 @@ VLLM_UID = 2000
 FAST_TRANSFER_ENV = {"HF_XET_HIGH_PERFORMANCE": "1"}
 
 # Redis for Envoy Gateway's global rate limits (request and token counters; nothing persisted).
-# The tag of envoyproxy/ai-gateway v1.1.0 examples/token_ratelimit/redis.yaml; the image's `redis`
-# user is uid 999, gid 1000 (docker-library/redis alpine Dockerfile).
+# The tag of envoyproxy/ai-gateway v1.1.0 examples/token_ratelimit/redis.yaml. Its entrypoint runs
+# redis-server as whatever non-root user it is started as (it only drops privileges when root), and
+# the only writable path, /data, is an emptyDir: a high uid avoids any clash with host users.
 REDIS = Image("docker.io/library/redis", "8.2.4-alpine3.22")
-REDIS_UID, REDIS_GID = 999, 1000
+REDIS_UID = REDIS_GID = 65532
 # envoyproxy/ratelimit build that AI Gateway v1.1.0 runs for token limits
 # (examples/token_ratelimit/envoy-gateway-values-addon.yaml); Envoy Gateway v1.8.3 defaults to 1e50889b.
 ENVOY_RATELIMIT = Image("docker.io/envoyproxy/ratelimit", "60d8e81b")

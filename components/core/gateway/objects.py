@@ -13,7 +13,7 @@ from typing import Any, Optional, Sequence
 from ..catalog.charts import AI_GATEWAY, CERT_MANAGER, ENVOY_GATEWAY
 from ..catalog.images import REDIS, REDIS_GID, REDIS_UID
 from ..cluster import SystemPlacement
-from ..manifests.security import container_security_context
+from ..manifests.security import PULL_IF_NOT_PRESENT, TAG_NOT_DIGEST, container_security_context, scan_exceptions
 from .spec import ALL_MODELS, AcmeIssuer, ExistingIssuer, GatewaySpec, SelfSignedIssuer, Tenant
 
 GATEWAY_API = "gateway.networking.k8s.io"
@@ -347,14 +347,16 @@ def redis(system: SystemPlacement, labels: dict) -> list[dict]:
             "ports": [{"name": "redis", "containerPort": REDIS_PORT, "protocol": "TCP"}],
             "readinessProbe": {"tcpSocket": {"port": "redis"}, "periodSeconds": 5},
             "livenessProbe": {"tcpSocket": {"port": "redis"}, "periodSeconds": 10, "failureThreshold": 6},
-            "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "512Mi"}},
+            "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}},
             "securityContext": container_security_context(read_only_root=True),
             "volumeMounts": [{"name": "data", "mountPath": "/data"}],
         }],
         "volumes": [{"name": "data", "emptyDir": {"sizeLimit": "1Gi"}}],
     }
     return [
-        {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": _meta(REDIS_NAME, namespace, {**labels, **selector}),
+        {"apiVersion": "apps/v1", "kind": "Deployment",
+         "metadata": _meta(REDIS_NAME, namespace, {**labels, **selector},
+                           annotations=scan_exceptions(PULL_IF_NOT_PRESENT, TAG_NOT_DIGEST)),
          "spec": {"replicas": 1, "selector": {"matchLabels": selector},
                   "template": {"metadata": {"labels": {**labels, **selector}}, "spec": pod}}},
         {"apiVersion": "v1", "kind": "Service", "metadata": _meta(REDIS_NAME, namespace, labels),

@@ -12,7 +12,8 @@ from typing import Any, Optional
 from ..catalog.images import FAST_TRANSFER_ENV
 from ..cluster import AccessMode, SystemPlacement
 from ..model import ModelSpec
-from .security import container_security_context, pod_security_context
+from .security import (IMAGE_USER, PULL_IF_NOT_PRESENT, TAG_NOT_DIGEST, container_security_context,
+                       pod_security_context, scan_exceptions)
 
 COMPONENT = "model-cache"
 MOUNT_PATH = "/models"
@@ -111,7 +112,8 @@ def populate_job(
             "namespace": namespace,
             "labels": labels,
             # A failed Job (bad token, full volume) is replaced on the next `pulumi up`, not awaited again.
-            "annotations": {"pulumi.com/replaceUnready": "true"},
+            "annotations": {"pulumi.com/replaceUnready": "true",
+                            **scan_exceptions(PULL_IF_NOT_PRESENT, TAG_NOT_DIGEST, IMAGE_USER)},
         },
         "spec": {
             # No ttlSecondsAfterFinished: a Job deleted by the cluster would be re-created by the next `pulumi up`.
