@@ -237,4 +237,10 @@ def _gateway(config) -> dict:
      "cloudflareApiToken: must be a secret: run `pulumi config set --secret cloudflareApiToken <value>`"),
 ])
 def test_gateway_mistakes_name_their_path_and_fix(tmp_path, mutate, expected):
-    assert fail(tmp_path, mutate) == [expected]
+    """In-process, through the same loader the program uses (the subprocess path is covered above)."""
+    from components.core.errors import ConfigError
+    from tools.plan import load_config
+
+    with pytest.raises(ConfigError) as raised:
+        load_config("broken", broken_stack(tmp_path, mutate))
+    assert [str(problem) for problem in raised.value.problems] == [expected]
