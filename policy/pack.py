@@ -2,12 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from pulumi_policy import (EnforcementLevel, PolicyConfigSchema, ReportViolation, ResourceValidationArgs,
                            ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy)
+from pulumi_policy.proxy import UnknownValueError
 
 import llmstack_policies as rules
+
+
+def plain(value: Any) -> Any:
+    """The engine hands policies read-only proxies (Mapping/Sequence) that raise on values unknown
+    during a preview; the rules take plain dicts and lists, with unknown values left out."""
+    if isinstance(value, Mapping):
+        out = {}
+        for key in value:
+            try:
+                out[key] = plain(value[key])
+            except UnknownValueError:
+                continue
+        return out
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+        items = []
+        for index in range(len(value)):
+            try:
+                items.append(plain(value[index]))
+            except UnknownValueError:
+                continue
+        return items
+    return value
 
 
 def _config(config: Mapping[str, Any] | None) -> dict:
@@ -16,7 +40,7 @@ def _config(config: Mapping[str, Any] | None) -> dict:
 
 def _resource_policy(rule: rules.Rule) -> ResourceValidationPolicy:
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-        for message in rule.check(args.resource_type, dict(args.props), _config(args.get_config())):
+        for message in rule.check(args.resource_type, plain(args.props), _config(args.get_config())):
             report(message, None)
 
     return ResourceValidationPolicy(name=rule.name, description=rule.description, validate=validate,
@@ -26,7 +50,7 @@ def _resource_policy(rule: rules.Rule) -> ResourceValidationPolicy:
 
 def _stack_policy(rule: rules.Rule) -> StackValidationPolicy:
     def validate(args: StackValidationArgs, report: ReportViolation) -> None:
-        resources = [(r.resource_type, dict(r.props), r.urn) for r in args.resources]
+        resources = [(r.resource_type, plain(r.props), r.urn) for r in args.resources]
         for message, urn in rule.check(resources):
             report(message, urn)
 
