@@ -11,7 +11,7 @@ from components.aws.spec import EksClusterSpec
 from components.core.labels import CostLabels
 from components.core.catalog.charts import ENVOY_GATEWAY, KUBE_PROMETHEUS_STACK
 from components.core.gateway import objects as gateway_objects
-from components.core.gateway.spec import AcmeIssuer, SelfSignedIssuer
+from components.core.gateway.spec import SelfSignedIssuer
 from components.core.manifests import vllm as vllm_manifests
 from components.core.manifests.network import Peer
 from components.core.monitoring.spec import AutoscalingSpec
@@ -59,12 +59,10 @@ def _model_monitoring(config: StackConfig, model, monitoring: Optional[Monitorin
 
 def _network(config: StackConfig, monitoring: Optional[Monitoring]) -> dict:
     """Who may reach the serving namespace's pods: the gateway's Envoy pods, Prometheus, ACME solvers."""
-    issuer = config.gateway.tls.issuer
-    http01 = isinstance(issuer, AcmeIssuer) and issuer.challenge == "http01"
     return {
         "gateway": Peer(ENVOY_GATEWAY.namespace, gateway_objects.envoy_pod_labels(config.serving.namespace)),
         "scrapers": Peer(KUBE_PROMETHEUS_STACK.namespace, PROMETHEUS_POD_LABELS) if monitoring is not None else None,
-        "acme_solver": (gateway_objects.ACME_SOLVER_LABELS, gateway_objects.ACME_SOLVER_PORT) if http01 else None,
+        "acme_solver": (gateway_objects.ACME_SOLVER_LABELS, gateway_objects.ACME_SOLVER_PORT) if config.gateway.http01 else None,
     }
 
 

@@ -94,13 +94,12 @@ class Gateway(pulumi.ComponentResource):
         """cert-manager (after the Gateway API CRDs, which it looks for at start-up), the issuers,
         and the listener's certificate."""
         issuer = args.spec.tls.issuer
-        http01 = isinstance(issuer, AcmeIssuer) and issuer.challenge == "http01"
         namespace = chart_namespace(f"{name}-cert-manager", CERT_MANAGER, labels, self)
         manager = CertManager(f"{name}-cert-manager", CertManagerArgs(
             helm_options=ReleaseArgs(
                 name=CERT_MANAGER.name, chart=CERT_MANAGER.name, version=CERT_MANAGER.version,
                 repository_opts={"repo": CERT_MANAGER.repository}, namespace=namespace.metadata.name,
-                values=values.cert_manager_values(args.system, gateway_api=http01), max_history=10,
+                values=values.cert_manager_values(args.system, gateway_api=args.spec.http01), max_history=10,
             ),
             **values.cert_manager_typed(args.system),
         ), opts=child(self, depends_on=[envoy]))

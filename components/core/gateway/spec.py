@@ -85,13 +85,6 @@ class Tenant(Spec):
     tokens_per_minute: Optional[int] = pydantic.Field(None, ge=1, description="prompt + completion tokens; unset: no limit")
     tokens_per_day: Optional[int] = pydantic.Field(None, ge=1, description="prompt + completion tokens; unset: no limit")
 
-    def may_call(self, model: str) -> bool:
-        return ALL_MODELS in self.models or model in self.models
-
-    @property
-    def limits_tokens(self) -> bool:
-        return self.tokens_per_minute is not None or self.tokens_per_day is not None
-
 
 class GatewaySpec(Spec):
     host: Hostname = pydantic.Field(description="the one host name clients use: https://<host>/v1")
@@ -107,6 +100,12 @@ class GatewaySpec(Spec):
     load_balancer_annotations: dict[str, str] = pydantic.Field(
         default_factory=dict, description="added to the cluster's own annotations of the gateway's LoadBalancer Service"
     )
+
+    @property
+    def http01(self) -> bool:
+        """Certificates are issued by ACME HTTP-01, answered through this gateway's port 80."""
+        issuer = self.tls.issuer
+        return isinstance(issuer, AcmeIssuer) and issuer.challenge == "http01"
 
     @pydantic.field_validator("tenants")
     @classmethod
