@@ -15,6 +15,7 @@ import pydantic
 
 from components.aws.spec import EksClusterSpec
 from components.core.base import Spec
+from components.core.catalog.charts import reserved_namespaces
 from components.core.cluster import ClusterSpec, DnsLabel, check_labels
 from components.core.errors import ConfigError, Problem
 from components.core.gateway.spec import ALL_MODELS, AcmeIssuer, GatewaySpec
@@ -44,6 +45,14 @@ ClusterConfig = Annotated[Union[ExistingCluster, EksClusterSpec], pydantic.Field
 
 class Serving(Spec):
     namespace: DnsLabel = "llm"
+
+    @pydantic.field_validator("namespace")
+    @classmethod
+    def _own_namespace(cls, value: str) -> str:
+        if value in reserved_namespaces():
+            raise ValueError(f"'{value}' is a namespace Kubernetes or this stack's platform uses "
+                             f"({', '.join(reserved_namespaces())}): choose another, such as llm")
+        return value
 
 
 class StackConfig(Spec):
@@ -78,16 +87,42 @@ def load(raw: dict[str, Any], secret_keys: set[str], stack: str) -> StackConfig:
         if key not in secret_keys:
             problems.append(Problem(key, f"must be a secret: run `pulumi config set --secret {key} <value>`"))
         data[key] = pulumi.Output.secret(data[key])
+    # Only the keys above are carried as secrets; any other value would be written into labels,
+    # the plan and logs in plain text. It is refused, and never quoted back.
+    misplaced = sorted(set(secret_keys) & data.keys() - SECRET_KEYS)
+    for key in misplaced:
+        problems.append(Problem(key, f"is set as a secret, but only {', '.join(sorted(SECRET_KEYS))} are kept secret: "
+                                     f"set it as plain config (`pulumi config set {key} ...`), or keep the secret elsewhere"))
     try:
         config = parse(StackConfig, data)
     except ConfigError as err:
-        raise ConfigError([*problems, *err.problems, *_placement_of_valid_models(data)]) from None
+        quoted = [p for p in err.problems if p.path.split(".")[0].split("[")[0] not in misplaced]
+        raise ConfigError([*problems, *quoted, *_placement_of_valid_models(data)]) from None
+    if misplaced:
+        raise ConfigError(problems)
     problems += check_models(config.models, config.cluster.contract())
+    problems += monitoring_problems(config)
     # Grants are checked against models that are themselves right, so one mistake is one message.
     problems += gateway_problems(config) if not problems else []
     if problems:
         raise ConfigError(problems)
     return config
+
+
+def monitoring_problems(config: StackConfig) -> list[Problem]:
+    """Prometheus' volume must come from a class the cluster has, one that a single pod can write."""
+    monitoring = config.monitoring
+    if monitoring is None or not monitoring.enabled or monitoring.storage_class is None:
+        return []
+    classes = config.cluster.contract().storage_classes
+    klass = next((c for c in classes if c.name == monitoring.storage_class), None)
+    if klass is None:
+        return [Problem("monitoring.storageClass", f"no storage class '{monitoring.storage_class}'; classes: "
+                                                   f"{', '.join(c.name for c in classes)} (or leave it unset for the cluster default)")]
+    if "ReadWriteOnce" not in klass.access_modes:
+        return [Problem("monitoring.storageClass", f"class '{klass.name}' offers no ReadWriteOnce volumes, which "
+                                                   "Prometheus needs; use a block storage class")]
+    return []
 
 
 def gateway_problems(config: StackConfig) -> list[Problem]:

@@ -21,10 +21,13 @@ from ..core.catalog.gpus import GPU_RESOURCE
 from ..core.gpu_operator import GpuOperatorSpec
 from ..core.labels import GPU_LABEL, POOL_LABEL
 from .catalog import DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS, LOAD_BALANCER_ANNOTATIONS
-from .instance_types import INSTANCE_TYPES, InstanceType
+from .instance_types import INSTANCE_TYPES, InstanceType, allocatable
 
 SYSTEM_POOL = "system"
 RESERVED_SUFFIXES = ("-spot", "-on-demand")  # node groups of a spot pool are <pool>-spot and <pool>-on-demand
+# EKS node group names have at most 63 characters; the AWS provider makes the name from the prefix
+# and a 26-character unique suffix (terraform-plugin-sdk helper/id UniqueIDSuffixLength).
+NODE_GROUP_PREFIX_MAX = 63 - 26
 GPU_TAINT = Taint(key=GPU_RESOURCE, value="present", effect="NoSchedule")
 EFS_PROVISIONER = "efs.csi.aws.com"
 EBS_PROVISIONER = "ebs.csi.aws.com"
@@ -165,7 +168,23 @@ class GpuPoolSpec(_PoolSpec):
     def _fallback_needs_spot(self) -> "GpuPoolSpec":
         if self.on_demand_fallback and self.capacity_type != "spot":
             raise ValueError("onDemandFallback is for spot pools: set capacityType: spot, or drop onDemandFallback")
+        longest = max(self.node_group_keys, key=len)
+        if len(longest) + 1 > NODE_GROUP_PREFIX_MAX:
+            room = NODE_GROUP_PREFIX_MAX - 1 - (len(longest) - len(self.name))
+            raise ValueError(
+                f"name: '{self.name}' makes the node group name prefix '{longest}-' ({len(longest) + 1} characters), "
+                f"but AWS allows {NODE_GROUP_PREFIX_MAX} before the 26-character unique suffix (63 in all): use a pool "
+                f"name of at most {room} characters"
+            )
         return self
+
+    @property
+    def node_group_keys(self) -> list[str]:
+        """Names of the pool's node groups: `<pool>`, or `<pool>-spot` and with fallback `<pool>-on-demand`."""
+        if self.capacity_type != "spot":
+            return [self.name]
+        spot, on_demand = RESERVED_SUFFIXES
+        return [self.name + spot, *([self.name + on_demand] if self.on_demand_fallback else [])]
 
 
 class EksStorageSpec(Spec):
@@ -238,12 +257,16 @@ class EksClusterSpec(Spec):
     def contract(self) -> ClusterSpec:
         """What the serving layer may know about this cluster."""
         sharing = self.gpu_operator.time_slicing
+        cpu, memory = allocatable(self.system_pool.instance)
         pools = [NodePool(
             name=SYSTEM_POOL, max_nodes=self.system_pool.max_nodes, labels={POOL_LABEL: SYSTEM_POOL},
+            allocatable_cpu=cpu, allocatable_memory=memory,
         )]
         for pool in self.gpu_pools:
             instance = pool.instance
+            cpu, memory = allocatable(instance)
             pools.append(NodePool(
+                allocatable_cpu=cpu, allocatable_memory=memory,
                 name=pool.name, gpu=instance.gpu, gpus_per_node=instance.gpus, max_nodes=pool.max_nodes,
                 labels={POOL_LABEL: pool.name, GPU_LABEL: instance.gpu}, taints=[GPU_TAINT], capacity_type=pool.capacity_type,
                 gpu_sharing=sharing or 1,

@@ -14,6 +14,7 @@ from ..aws.instance_types import INSTANCE_TYPES
 from ..core.cluster import NodePool
 from ..core.errors import Problem
 from ..core.model import ModelSpec
+from ..core.quantity import parse_quantity
 from .architecture import Architecture
 from .catalog import ARCHITECTURES
 from .estimator import Estimate, estimate, round_tokens
@@ -100,6 +101,61 @@ def capacity_problems(model: ModelSpec, pool: NodePool, path: str) -> list[Probl
     options = _options(model, pool, est)
     suffix = f". Options: {'; or '.join(options)}" if options else ""
     return [Problem(path, f"{label}: {'; '.join(est.problems)}{suffix}")]
+
+
+# Which vLLM --quantization methods read each checkpoint format (vLLM 0.33 model_executor/layers/
+# quantization: awq/awq_marlin and gptq/gptq_marlin read their own formats, moe_wna16 reads either for
+# MoE layers; fp8, bitsandbytes, experts_int8 and torchao also quantize an unquantized checkpoint at
+# load time). Unset lets vLLM read the format from the checkpoint's config.
+METHODS_FOR_CHECKPOINT: dict[Optional[str], frozenset[str]] = {
+    None: frozenset({"fp8", "bitsandbytes", "experts_int8", "torchao"}),
+    "awq": frozenset({"awq", "awq_marlin", "moe_wna16"}),
+    "gptq": frozenset({"gptq", "gptq_marlin", "moe_wna16"}),
+    "fp8": frozenset({"fp8", "compressed-tensors", "modelopt"}),
+    "int8": frozenset({"compressed-tensors", "experts_int8"}),
+    "mxfp4": frozenset({"mxfp4"}),
+}
+CACHE_MARGIN = 0.1
+"""Room on the cache volume beyond the weights: file-system overhead and block rounding."""
+CACHE_EXTRA_GIB = 2
+"""Tokenizer, configs and the file being downloaded, beyond the weights."""
+
+
+def checkpoint_problems(model: ModelSpec, path: str, gpu_pool: bool = False) -> list[Problem]:
+    """What the architecture catalog knows about the checkpoint, checked on every pool: the
+    quantization method must read its format, the cache volume must hold the weights, and (where no
+    GPU estimate says it with options) the context must not exceed the model's."""
+    arch = architecture_of(model)
+    if arch is None:
+        return []
+    problems = []
+    method = model.engine.quantization
+    if method is not None and method not in METHODS_FOR_CHECKPOINT.get(arch.quantization, frozenset()):
+        stored = f"{arch.quantization}-quantized" if arch.quantization else "unquantized"
+        fitting = ", ".join(sorted(METHODS_FOR_CHECKPOINT.get(arch.quantization, ())))
+        problems.append(Problem(f"{path}.engine.quantization", (
+            f"'{method}' cannot read {model.repo}, whose checkpoint is {stored}: vLLM would fail at start, after the "
+            f"download. Leave it unset (vLLM reads the format from the checkpoint){f', or use {fitting}' if fitting else ''}"
+        )))
+    if not gpu_pool and model.engine.max_model_len is not None and model.engine.max_model_len > arch.max_position_embeddings:
+        problems.append(Problem(f"{path}.engine.maxModelLen", (
+            f"{model.engine.max_model_len:,} tokens, but {model.repo} takes at most {arch.max_position_embeddings:,} "
+            f"(max_position_embeddings); vLLM refuses a longer context: use maxModelLen <= {arch.max_position_embeddings:,}"
+        )))
+    needed = cache_size_gib(arch)
+    size_gib = float(parse_quantity(model.cache.size)) / 2**30
+    if size_gib < needed:
+        problems.append(Problem(f"{path}.cache.size", (
+            f"{model.cache.size} cannot hold {model.repo}: its weights are {arch.total_weights_gib:.1f} GiB, and the "
+            f"download needs room beyond them; the populate Job would fail with a full volume. Use size: {needed}Gi "
+            f"or more (twice the weights to keep the old revision while a new one downloads)"
+        )))
+    return problems
+
+
+def cache_size_gib(arch: Architecture) -> int:
+    """The smallest cache volume, in whole GiB, that holds one revision of the weights."""
+    return math.ceil(arch.total_weights_gib * (1 + CACHE_MARGIN) + CACHE_EXTRA_GIB)
 
 
 def _options(model: ModelSpec, pool: NodePool, est: Estimate) -> list[str]:

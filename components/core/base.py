@@ -1,10 +1,36 @@
 """The base of every typed spec: unknown keys are errors, values are immutable, keys are camelCase
-in configuration (as Pulumi config is written) and snake_case in Python."""
+in configuration (as Pulumi config is written) and snake_case in Python.
+
+Numbers are checked the same way in every spec: `true` is not a number (pydantic would read it as
+1), and a whole number without a bound of its own may not exceed what a Kubernetes integer field
+holds (int32), so no value is accepted here that an API server or controller would refuse later.
+"""
 
 from __future__ import annotations
 
+import types
+from typing import Any, Union, get_args, get_origin
+
+import annotated_types
 import pydantic
 from pydantic.alias_generators import to_camel
+
+INT32_MAX = 2**31 - 1
+
+
+def _numeric(annotation: Any) -> type | None:
+    """int or float when the field holds a number (also Optional[...]), else None."""
+    if annotation in (int, float):
+        return annotation
+    if get_origin(annotation) in (Union, types.UnionType):
+        numbers = [a for a in get_args(annotation) if a in (int, float)]
+        others = [a for a in get_args(annotation) if a not in (int, float, type(None))]
+        return numbers[0] if numbers and not others else None
+    return None
+
+
+def _has_upper_bound(field: pydantic.fields.FieldInfo) -> bool:
+    return any(isinstance(m, (annotated_types.Le, annotated_types.Lt)) for m in field.metadata)
 
 
 class Spec(pydantic.BaseModel):
@@ -15,3 +41,22 @@ class Spec(pydantic.BaseModel):
         populate_by_name=True,
         validate_default=True,
     )
+
+    @pydantic.model_validator(mode="before")
+    @classmethod
+    def _no_booleans_for_numbers(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for name, field in cls.model_fields.items():
+                key = field.alias if field.alias in data else name
+                if isinstance(data.get(key), bool) and _numeric(field.annotation):
+                    raise ValueError(f"{field.alias or name}: must be a number, not {str(data[key]).lower()}")
+        return data
+
+    @pydantic.model_validator(mode="after")
+    def _int32(self) -> "Spec":
+        for name, field in type(self).model_fields.items():
+            value = getattr(self, name)
+            if (isinstance(value, int) and not isinstance(value, bool) and _numeric(field.annotation) is int
+                    and not _has_upper_bound(field) and value > INT32_MAX):
+                raise ValueError(f"{field.alias or name}: must be at most {INT32_MAX:,} (the largest integer Kubernetes takes)")
+        return self

@@ -14,6 +14,7 @@ import pydantic
 
 from .base import Spec
 from .catalog.gpus import GPUS, SHARED_SUFFIX, GpuType
+from .quantity import parse_quantity
 
 AccessMode = Literal["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"]
 TaintEffect = Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
@@ -21,6 +22,7 @@ TaintEffect = Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
 _LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
 _LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
 _DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$")
+_DNS_SUBDOMAIN = re.compile(r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 
 def check_labels(labels: dict[str, str]) -> dict[str, str]:
@@ -41,14 +43,43 @@ def check_dns_label(name: str) -> str:
     return name
 
 
+def check_dns_subdomain(name: str) -> str:
+    """The name of most Kubernetes objects (storage classes among them): RFC 1123 subdomain."""
+    if not _DNS_SUBDOMAIN.match(name):
+        raise ValueError(
+            f"'{name}' is not a Kubernetes object name: at most 253 lower-case letters, digits, '-' and '.', "
+            "starting and ending with a letter or digit"
+        )
+    return name
+
+
 DnsLabel = Annotated[str, pydantic.AfterValidator(check_dns_label)]
+DnsSubdomain = Annotated[str, pydantic.AfterValidator(check_dns_subdomain)]
 Labels = Annotated[dict[str, str], pydantic.AfterValidator(check_labels)]
 
 
 class Taint(Spec):
+    """A node taint; key and value follow the label syntax the API server enforces on taints."""
+
     key: str
     value: str = ""
     effect: TaintEffect = "NoSchedule"
+
+    @pydantic.field_validator("key")
+    @classmethod
+    def _key(cls, value: str) -> str:
+        if not _LABEL_KEY.match(value):
+            raise ValueError(f"'{value}' is not a valid taint key: an optional DNS prefix and '/', then at most "
+                             "63 characters of [-A-Za-z0-9_.] starting and ending with a letter or digit (e.g. nvidia.com/gpu)")
+        return value
+
+    @pydantic.field_validator("value")
+    @classmethod
+    def _value(cls, value: str) -> str:
+        if not _LABEL_VALUE.match(value):
+            raise ValueError(f"'{value}' is not a valid taint value: at most 63 characters of [-A-Za-z0-9_.], "
+                             "starting and ending with a letter or digit (or empty)")
+        return value
 
     def toleration(self) -> dict:
         tol = {"key": self.key, "operator": "Equal", "value": self.value, "effect": self.effect}
@@ -70,6 +101,19 @@ class NodePool(Spec):
     gpu_sharing: int = pydantic.Field(
         1, ge=1, le=16, description="time-slicing: pods each GPU is advertised to; 1 means whole GPUs"
     )
+    allocatable_cpu: Optional[str] = pydantic.Field(
+        None, description="CPU a node offers pods (`kubectl describe node`, Allocatable); unset: not checked"
+    )
+    allocatable_memory: Optional[str] = pydantic.Field(
+        None, description="memory a node offers pods (`kubectl describe node`, Allocatable); unset: not checked"
+    )
+
+    @pydantic.field_validator("allocatable_cpu", "allocatable_memory")
+    @classmethod
+    def _quantity(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None:
+            parse_quantity(value)
+        return value
 
     @pydantic.field_validator("gpu")
     @classmethod
@@ -117,10 +161,17 @@ class SystemPlacement(Spec):
 
 
 class StorageClassInfo(Spec):
-    name: str
+    name: DnsSubdomain
     provisioner: str
     access_modes: list[AccessMode] = pydantic.Field(min_length=1)
     retained: bool = pydantic.Field(False, description="volumes survive deletion of their claim (reclaimPolicy Retain)")
+
+    @property
+    def reports_volume_stats(self) -> bool:
+        """Whether kubelet's volume stats measure a claim of this class (catalog/storage.py)."""
+        from .catalog.storage import reports_claim_volume_stats
+
+        return reports_claim_volume_stats(self.provisioner)
 
 
 class ClusterSpec(Spec):

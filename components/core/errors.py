@@ -17,7 +17,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.message}" if self.path else self.message
+        """One line per problem, whatever the config value it quotes holds (a newline, a tab)."""
+        text = f"{self.path}: {self.message}" if self.path else self.message
+        return text.replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
 
 
 class ConfigError(Exception):

@@ -12,21 +12,59 @@ from ..capacity.architecture import Architecture
 from .base import Spec
 from .monitoring.spec import AutoscalingSpec
 from .catalog import vllm
-from .cluster import DnsLabel
+from .cluster import DnsLabel, DnsSubdomain
 from .quantity import parse_quantity
 
 _REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
 
 MIN_DRAIN_SECONDS = 120
+MAX_STARTUP_SECONDS = 6 * 3600
+# The served name travels in a request header (the gateway routes on it), in Prometheus label
+# matchers (alerts, autoscaler queries) and in vLLM's --served-model-name: characters that none of
+# them has to quote, and short enough for a header match value (AIGatewayRoute allows 4096).
+_SERVED_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,199}$")
+
+
+# The image reference grammar of distribution/reference (reference.go, normalize.go): an optional
+# registry host (a first component with a '.' or a port, or localhost), lower-case path components,
+# then a tag, a digest, or both.
+_DOMAIN = re.compile(r"^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?$")
+_PATH = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
+_TAG = re.compile(r"^[\w][\w.-]{0,127}$")
+_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+MAX_IMAGE_NAME = 255
+
+
+def _valid_image(reference: str) -> tuple[bool, str, str]:
+    """(valid, tag, digest) of an image reference."""
+    rest, _, digest = reference.partition("@")
+    if digest and not _DIGEST.match(digest):
+        return False, "", digest
+    name, tag = rest, ""
+    if ":" in rest.rsplit("/", 1)[-1]:
+        name, tag = rest.rsplit(":", 1)
+        if not _TAG.match(tag):
+            return False, tag, digest
+    parts = name.split("/")
+    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
+        if not _DOMAIN.match(parts[0]):
+            return False, tag, digest
+        parts = parts[1:]
+    valid = len(name) <= MAX_IMAGE_NAME and all(_PATH.match(part) for part in parts)
+    return valid, tag, digest
 
 
 def check_pinned_image(reference: str) -> str:
-    """An image must name a version: a tag other than `latest`, or a digest."""
-    if "@sha256:" in reference:
-        return reference
-    name, _, tag = reference.rpartition(":")
-    if not name or "/" in tag or tag in ("", "latest"):
+    """An image must be a valid reference that names a version: a tag other than `latest`, or a
+    sha256 digest (64 hex digits)."""
+    valid, tag, digest = _valid_image(reference)
+    if not valid:
+        raise ValueError(
+            f"'{reference}' is not an image reference such as registry.example.com/vllm/vllm-openai:v0.33.0 "
+            "(lower-case repository, no spaces; a digest is @sha256: and 64 hex digits)"
+        )
+    if not digest and tag in ("", "latest"):
         raise ValueError(f"image '{reference}' is not pinned: give a version tag (not 'latest') or a digest")
     return reference
 
@@ -38,9 +76,12 @@ def _quantity(cls: type, value: Optional[str]) -> Optional[str]:
     return value
 
 
+MAX_REPLICAS = 1000
+
+
 class Replicas(Spec):
-    min: int = pydantic.Field(1, ge=1)
-    max: int = pydantic.Field(1, ge=1)
+    min: int = pydantic.Field(1, ge=1, le=MAX_REPLICAS)
+    max: int = pydantic.Field(1, ge=1, le=MAX_REPLICAS)
 
     @pydantic.field_validator("max")
     @classmethod
@@ -80,23 +121,20 @@ class EngineSpec(Spec):
     @pydantic.field_validator("extra_args")
     @classmethod
     def _no_managed_flags(cls, args: list[str]) -> list[str]:
-        for arg in args:
-            flag = arg.split("=", 1)[0]
-            if flag in vllm.MANAGED_FLAGS:
-                raise ValueError(f"'{flag}' is set by this stack; use {vllm.MANAGED_FLAGS[flag]} instead")
-            if arg.startswith("-") and not arg.startswith("--"):
-                raise ValueError(f"'{arg}': use the long --flag form so it can be checked")
+        problems = [problem for problem in map(vllm.flag_problem, args) if problem]
+        if problems:
+            raise ValueError("; ".join(problems))
         return args
 
 
 class CacheSpec(Spec):
-    storage_class: str
+    storage_class: DnsSubdomain
     size: str = pydantic.Field(description="PVC size; room for the weights of every revision kept")
     exclude: list[str] = pydantic.Field(
         default_factory=lambda: ["original/*", "*.pth"],
         description="files of the repo not downloaded (fnmatch); by default the duplicate original checkpoints",
     )
-    populate_timeout_seconds: int = pydantic.Field(7200, ge=300, description="deadline of the populate Job")
+    populate_timeout_seconds: int = pydantic.Field(7200, ge=300, le=86400, description="deadline of the populate Job")
 
     _size = pydantic.field_validator("size")(_quantity)
 
@@ -129,7 +167,7 @@ class ModelSpec(Spec):
     cache: CacheSpec
     resources: Resources
     startup_timeout_seconds: Optional[int] = pydantic.Field(
-        None, ge=60, description="time allowed to load the model; default: derived from the weight size"
+        None, ge=60, le=MAX_STARTUP_SECONDS, description="time allowed to load the model; default: derived from the weight size"
     )
     architecture: Optional[Architecture] = pydantic.Field(
         None, description="memory-deciding numbers of a model not in the architecture catalog"
@@ -137,13 +175,23 @@ class ModelSpec(Spec):
     autoscaling: Optional[AutoscalingSpec] = pydantic.Field(
         None, description="queue-depth autoscaling between replicas.min and .max; default settings when monitoring is on"
     )
-    drain_seconds: int = pydantic.Field(180, description="terminationGracePeriodSeconds: time to finish streams")
+    drain_seconds: int = pydantic.Field(180, le=3600, description="terminationGracePeriodSeconds: time to finish streams")
 
     @pydantic.field_validator("repo")
     @classmethod
     def _repo_id(cls, value: str) -> str:
         if not _REPO_ID.match(value):
             raise ValueError(f"'{value}' is not a Hugging Face repo id of the form 'org/name'")
+        return value
+
+    @pydantic.field_validator("served_model_name")
+    @classmethod
+    def _served_name(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None and not _SERVED_NAME.match(value):
+            raise ValueError(
+                f"'{value}' cannot be a served model name: use at most 200 letters, digits and . _ : / @ + -, "
+                "starting with a letter or digit (it is matched in request headers and Prometheus queries)"
+            )
         return value
 
     @pydantic.field_validator("revision")

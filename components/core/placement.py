@@ -7,13 +7,15 @@ class a model names; nothing else types them.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Optional, Sequence
 
-from ..capacity.planning import capacity_problems
+from ..capacity.planning import capacity_problems, checkpoint_problems
 from .catalog.gpus import GPU_PRODUCT_LABEL
 from .cluster import AccessMode, ClusterSpec, NodePool, StorageClassInfo
 from .errors import Problem
 from .model import ModelSpec
+from .quantity import parse_quantity
 
 
 def tolerations_for(pool: NodePool) -> list[dict]:
@@ -42,12 +44,16 @@ def node_affinity_for(pool: NodePool) -> Optional[dict]:
 def cache_access_mode(model: ModelSpec, klass: StorageClassInfo) -> Optional[AccessMode]:
     """The access mode the cache's claim requests, or None when the class offers none that works.
 
-    One pod (and the populate Job before it) can share a ReadWriteOnce volume; several pods, on
-    several nodes, need ReadWriteMany, which the populate Job also needs to write.
+    ReadWriteMany whenever the class offers it, whatever the replica count: a claim's access modes
+    cannot be changed after creation, so they must not follow a value changed in daily operation
+    (raising replicas.max would otherwise replace the claim and download every weight again).
+    ReadWriteOnce only on classes that offer nothing else, which holds one pod and the populate Job.
     """
-    if model.replicas.max > 1:
-        return "ReadWriteMany" if "ReadWriteMany" in klass.access_modes else None
-    return next((m for m in ("ReadWriteOnce", "ReadWriteMany") if m in klass.access_modes), None)
+    if "ReadWriteMany" in klass.access_modes:
+        return "ReadWriteMany"
+    if model.replicas.max == 1 and "ReadWriteOnce" in klass.access_modes:
+        return "ReadWriteOnce"
+    return None
 
 
 def check_models(models: list[ModelSpec], cluster: ClusterSpec, path: str = "models") -> list[Problem]:
@@ -55,12 +61,116 @@ def check_models(models: list[ModelSpec], cluster: ClusterSpec, path: str = "mod
     problems = _unique(models, path)
     for index, model in enumerate(models):
         problems += check_model(model, cluster, f"{path}[{index}]")
+    if not problems:
+        problems += pool_problems(models, cluster, path)
     return problems
 
 
-def check_model(model: ModelSpec, cluster: ClusterSpec, path: str) -> list[Problem]:
+def _on_pool(models: Sequence[ModelSpec], pool: NodePool) -> list[tuple[int, ModelSpec]]:
+    return [(index, model) for index, model in enumerate(models) if model.pool == pool.name]
+
+
+def pod_fit_problems(model: ModelSpec, pool: NodePool, path: str) -> list[Problem]:
+    """One pod must fit on one node: its CPU and memory within what a node offers pods."""
+    problems = []
+    for resource, request, offered in (("cpu", model.resources.cpu, pool.allocatable_cpu),
+                                       ("memory", model.resources.memory, pool.allocatable_memory)):
+        if offered is not None and parse_quantity(request) > parse_quantity(offered):
+            problems.append(Problem(
+                f"{path}.resources.{resource}",
+                f"{request} per pod, but a node of pool '{pool.name}' offers pods at most {offered} (its allocatable "
+                f"{resource}, after the kubelet's and the system's reservations); the pod could never be scheduled. "
+                f"Request at most {offered}, or use a pool of larger nodes",
+            ))
+    return problems
+
+
+def pool_problems(models: Sequence[ModelSpec], cluster: ClusterSpec, path: str = "models") -> list[Problem]:
+    """What the models of one pool need together, at their replicas.max, must fit in the pool at its
+    maxNodes: GPUs, and CPU and memory node by node."""
     problems: list[Problem] = []
+    for pool in cluster.pools:
+        placed = _on_pool(models, pool)
+        for index, model in placed:
+            problems += pod_fit_problems(model, pool, f"{path}[{index}]") or _replica_fit_problems(model, pool, f"{path}[{index}]")
+        if len(placed) < 2 or problems:
+            continue
+        demand = {index: _pool_demand(model, pool) for index, model in placed}
+        for resource, capacity in _pool_capacity(pool).items():
+            total = sum(d[resource] for d in demand.values())
+            if capacity is not None and total > capacity:
+                last = placed[-1][0]
+                parts = ", ".join(f"{path}[{i}] {_show(d[resource], resource)}" for i, d in demand.items())
+                problems.append(Problem(
+                    f"{path}[{last}].replicas.max",
+                    f"the models on pool '{pool.name}' need {_show(total, resource)} of {resource} at their replicas.max "
+                    f"({parts}), but the pool has at most {_show(capacity, resource)} at maxNodes {pool.max_nodes}: "
+                    "lower a model's replicas.max or raise the pool's maxNodes",
+                ))
+    return problems
+
+
+def _pods_per_node(model: ModelSpec, pool: NodePool) -> Optional[int]:
+    """How many of the model's pods one node holds by CPU and memory (None when the pool does not say)."""
+    fits = [int(parse_quantity(offered) // parse_quantity(request))
+            for request, offered in ((model.resources.cpu, pool.allocatable_cpu), (model.resources.memory, pool.allocatable_memory))
+            if offered is not None]
+    return min(fits) if fits else None
+
+
+def _replica_fit_problems(model: ModelSpec, pool: NodePool, path: str) -> list[Problem]:
+    """replicas.max pods must fit on maxNodes nodes when CPU or memory, not GPUs, limits pods per node."""
+    per_node = _pods_per_node(model, pool)
+    if per_node is None or model.replicas.max <= pool.max_nodes * per_node:
+        return []
+    return [Problem(
+        f"{path}.replicas.max",
+        f"{model.replicas.max} pods, but a node of pool '{pool.name}' holds {per_node} of them by CPU and memory "
+        f"({model.resources.cpu} CPU, {model.resources.memory} each; a node offers {pool.allocatable_cpu} CPU, "
+        f"{pool.allocatable_memory}), so its {pool.max_nodes} nodes hold {pool.max_nodes * per_node}: lower replicas.max "
+        f"to {pool.max_nodes * per_node}, raise maxNodes to {-(-model.replicas.max // per_node)}, or request less per pod",
+    )]
+
+
+def _pool_demand(model: ModelSpec, pool: NodePool) -> dict[str, Decimal]:
+    pods = model.replicas.max
+    return {"GPUs": Decimal(pods * model.gpus_per_replica) if pool.is_gpu else Decimal(0),
+            "cpu": pods * parse_quantity(model.resources.cpu), "memory": pods * parse_quantity(model.resources.memory)}
+
+
+def _pool_capacity(pool: NodePool) -> dict[str, Optional[Decimal]]:
+    def total(per_node: Optional[str]) -> Optional[Decimal]:
+        return None if per_node is None else pool.max_nodes * parse_quantity(per_node)
+    gpus = Decimal(pool.max_nodes * pool.gpus_per_node * pool.gpu_sharing) if pool.is_gpu else None
+    return {"GPUs": gpus, "cpu": total(pool.allocatable_cpu), "memory": total(pool.allocatable_memory)}
+
+
+def _show(amount: Decimal, resource: str) -> str:
+    if resource == "memory":
+        return f"{amount / 2**30:.0f}Gi"
+    return f"{amount.normalize():f}"
+
+
+def surge_rollouts(models: Sequence[ModelSpec], cluster: ClusterSpec) -> dict[str, bool]:
+    """Per model: whether its pool keeps room for one more pod while every model runs at replicas.max.
+
+    With room, a rollout starts each new pod before it stops an old one (maxSurge 1, maxUnavailable
+    0): capacity never drops. Without, that extra pod would stay Pending and the rollout would never
+    finish, so the model rolls by replacing one pod at a time (maxSurge 0, maxUnavailable 1)."""
+    surge = {}
+    for pool in cluster.pools:
+        placed = _on_pool(models, pool)
+        if not pool.is_gpu:
+            surge.update({model.name: True for _, model in placed})
+            continue
+        spare = pool.max_nodes * pool.gpus_per_node * pool.gpu_sharing - sum(m.replicas.max * m.gpus_per_replica for _, m in placed)
+        surge.update({model.name: model.gpus_per_replica <= spare for _, model in placed})
+    return surge
+
+
+def check_model(model: ModelSpec, cluster: ClusterSpec, path: str) -> list[Problem]:
     pool = cluster.pool(model.pool)
+    problems: list[Problem] = checkpoint_problems(model, path, gpu_pool=pool is not None and pool.is_gpu)
     if pool is None:
         known = ", ".join(p.name for p in cluster.pools)
         problems.append(Problem(f"{path}.pool", f"no pool named '{model.pool}' in the cluster; pools: {known}"))

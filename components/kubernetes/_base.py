@@ -7,6 +7,7 @@ from typing import Any
 
 import pydantic
 import pulumi
+import pulumi_kubernetes as k8s
 
 TOKEN_PREFIX = "llmstack:kubernetes"
 
@@ -58,3 +59,20 @@ def custom_resource_kwargs(manifest: dict) -> dict:
     """A custom resource's manifest as CustomResource arguments: api_version and kind are explicit."""
     return {"api_version": manifest["apiVersion"], "kind": manifest["kind"], "metadata": manifest["metadata"],
             "spec": manifest["spec"]}
+
+
+def replaceable_secret(parent: pulumi.Resource, name: str, *, namespace: Any, labels: dict, string_data: dict,
+                       **opts: Any) -> k8s.core.v1.Secret:
+    """A Secret named by Pulumi (`<name>-<random suffix>`), for data that changes: keys, tokens, passwords.
+
+    pulumi-kubernetes replaces a Secret whose data changes (its `enableSecretMutable` is off by
+    default). With a fixed name the replacement must delete the old object before creating the new
+    one, a window in which every reader fails; an auto-named replacement is created first, readers
+    switch to it in the same update (they take the name from this resource's output), and only then
+    is the old one deleted. So never give a Secret a fixed name; read `.metadata.name` instead.
+    """
+    return k8s.core.v1.Secret(
+        name, metadata={"namespace": namespace, "labels": labels}, type="Opaque",
+        string_data={key: pulumi.Output.secret(value) for key, value in string_data.items()},
+        opts=child(parent, **opts),
+    )

@@ -11,15 +11,14 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from ..core.labels import CostLabels, PART_OF
-from ..core.manifests.cache import POPULATE_SCRIPT
+from ..core.manifests.cache import POPULATE_SCRIPT, TOKEN_KEY
 from ..core.manifests import network
 from ..core.manifests.network import Peer
 from ..core.manifests.security import namespace_labels
-from ._base import TOKEN_PREFIX, ComponentArgs, child, resource_kwargs, waits_for
+from ._base import TOKEN_PREFIX, ComponentArgs, child, replaceable_secret, resource_kwargs, waits_for
 
 SCRIPTS = Path(__file__).parent / "scripts"
 SCRIPTS_CONFIGMAP = "llmstack-scripts"
-TOKEN_SECRET = "hf-token"
 
 
 class ServingNamespaceArgs(ComponentArgs):
@@ -72,11 +71,6 @@ class ServingNamespace(pulumi.ComponentResource):
     def _create_token_secret(self, name: str, args: ServingNamespaceArgs, labels: dict) -> Optional[pulumi.Output[str]]:
         if args.hf_token is None:
             return None
-        secret = k8s.core.v1.Secret(
-            f"{name}-hf-token",
-            metadata={"name": TOKEN_SECRET, "namespace": self.namespace, "labels": labels},
-            type="Opaque",
-            string_data={"token": pulumi.Output.secret(args.hf_token)},
-            opts=child(self),
-        )
+        secret = replaceable_secret(self, f"{name}-hf-token", namespace=self.namespace, labels=labels,
+                                    string_data={TOKEN_KEY: args.hf_token})
         return secret.metadata.name

@@ -39,6 +39,9 @@ class VllmModelArgs(ComponentArgs):
     config_path: str = "model"
     monitoring: Optional[ModelMonitoringArgs] = None
     """Scrape the model (ServiceMonitor) and, with autoscaling, scale it on its queue (ScaledObject)."""
+    surge: bool = True
+    """Whether the pool has room for one more pod at replicas.max (components.core.placement.surge_rollouts):
+    rollouts then start each new pod before stopping an old one; otherwise they replace one at a time."""
 
 
 class VllmModel(pulumi.ComponentResource):
@@ -59,6 +62,11 @@ class VllmModel(pulumi.ComponentResource):
         model, plan = resolve(args.model, args.pool)
         for warning in plan.warnings:
             pulumi.log.warn(f"{args.config_path}: {warning}", resource=self)
+        if not args.surge:
+            pulumi.log.warn(f"{args.config_path}.replicas.max: pool '{args.pool.name}' has no room for an extra pod at "
+                            "replicas.max, so rollouts stop one pod before starting its successor"
+                            f"{' (a brief outage with a single replica)' if args.model.replicas.min == 1 else ''}; "
+                            "raise the pool's maxNodes to roll without losing capacity", resource=self)
         args = args.model_copy(update={"model": model})
         labels = object_labels(build.COMPONENT, args.model.name, args.cost, model=args.model.name)
         account = self._create(k8s.core.v1.ServiceAccount, f"{name}-sa",
@@ -84,6 +92,7 @@ class VllmModel(pulumi.ComponentResource):
         manifest = build.deployment(
             args.model, args.pool, namespace=args.namespace, labels=labels,
             image=build.image_for(args.model, args.pool), claim=args.cache_claim, service_account=account,
+            surge=args.surge,
         )
         # `pulumi up` waits for the rollout; loading weights may take the whole startup budget.
         timeout = f"{build.startup_budget(args.model) + 600}s"

@@ -81,7 +81,7 @@ def test_cross_field_problems_are_reported_together(tmp_path):
      "models[0].revision: 'main' is not a commit SHA: pin the model to the full 40-character commit (Hugging Face: "
      "the repo's 'Files and versions' > 'History'), so every replica and every re-deploy serves the same weights"),
     (lambda c: c["llmstack:models"][0]["engine"].update(extraArgs=["--max-model-len=8192"]),
-     "models[0].engine.extraArgs: '--max-model-len' is set by this stack; use engine.maxModelLen instead"),
+     "models[0].engine.extraArgs: '--max-model-len=8192' is set by this stack; use engine.maxModelLen instead"),
     (lambda c: c["llmstack:models"][1].update(name="qwen3-8b"),
      "models[1].name: 'qwen3-8b' is already used by models[0]"),
     (lambda c: c.update({"llmstack:teem": "x"}),
@@ -164,6 +164,7 @@ def test_a_70b_model_at_full_precision_on_one_48gb_gpu_fails_with_options(tmp_pa
     def mutate(config):
         config["llmstack:models"][0].update(repo="meta-llama/Llama-3.3-70B-Instruct", replicas={"min": 1, "max": 4})
         config["llmstack:models"][0]["engine"]["maxModelLen"] = 8192
+        config["llmstack:models"][0]["cache"]["size"] = "300Gi"
 
     (line,) = fail(tmp_path, mutate)
     assert line.startswith("models[0]: meta-llama/Llama-3.3-70B-Instruct on 1 x L40S: the weights (131.4 GiB per GPU)")

@@ -32,17 +32,17 @@ def test_access_mode_follows_the_number_of_pods_and_the_class():
 def test_a_read_only_class_cannot_be_populated():
     read_only = parse(ClusterSpec, {**CLUSTER.model_dump(by_alias=True), "storageClasses": [
         {"name": "rox", "provisioner": "x", "accessModes": ["ReadOnlyMany"]}]})
-    [problem] = check_models([spec(cache={"storageClass": "rox", "size": "1Gi"})], read_only)
+    [problem] = check_models([spec(cache={"storageClass": "rox", "size": "20Gi"})], read_only)
     assert problem.message == ("class 'rox' supports ReadOnlyMany, but the populate Job writes the cache, which needs "
                                "ReadWriteOnce or ReadWriteMany: add a ReadWriteMany storage class (NFS, EFS, Filestore, Azure Files)")
 
 
 def test_a_valid_placement_has_no_problems():
-    assert check_models([spec(), spec(name="n", servedModelName="n", pool="cpu", cache={"storageClass": "local", "size": "1Gi"})], CLUSTER) == []
+    assert check_models([spec(), spec(name="n", servedModelName="n", pool="cpu", cache={"storageClass": "local", "size": "20Gi"})], CLUSTER) == []
 
 
 def test_rwo_class_for_several_pods_names_the_rwx_alternative():
-    [problem] = check_models([spec(replicas={"min": 1, "max": 3}, cache={"storageClass": "local", "size": "1Gi"})], CLUSTER)
+    [problem] = check_models([spec(replicas={"min": 1, "max": 3}, cache={"storageClass": "local", "size": "20Gi"})], CLUSTER)
     assert problem.path == "models[0].cache.storageClass"
     assert "use a ReadWriteMany class (nfs)" in problem.message
 
@@ -61,3 +61,11 @@ def test_tensor_parallel_on_a_cpu_pool():
 def test_duplicate_served_names():
     problems = check_models([spec(), spec(name="other")], CLUSTER)
     assert [p.path for p in problems] == ["models[1].servedModelName"]
+
+
+def test_a_class_offering_both_modes_always_gets_read_write_many():
+    """A claim's access modes cannot change: they must not follow replicas.max, which users change daily."""
+    both = parse(ClusterSpec, {**CLUSTER.model_dump(by_alias=True), "storageClasses": [
+        {"name": "efs", "provisioner": "efs.csi.aws.com", "accessModes": ["ReadWriteOnce", "ReadWriteMany"]}]})
+    (efs,) = both.storage_classes
+    assert {cache_access_mode(spec(replicas={"min": 1, "max": n}), efs) for n in (1, 2, 10)} == {"ReadWriteMany"}

@@ -76,7 +76,7 @@ def test_startup_budget_and_drain_timing():
 @pytest.mark.parametrize("extra, message", [
     (["--tensor-parallel-size", "2"], "'--tensor-parallel-size' is set by this stack; use engine.tensorParallelSize"),
     (["--disable-log-stats"], "'--disable-log-stats' is set by this stack"),
-    (["-tp", "2"], "'-tp' is set by this stack"),
+    (["-tp", "2"], "'-tp' (read by vLLM as --tensor-parallel-size) is set by this stack"),
 ])
 def test_extra_args_cannot_override_managed_flags(extra, message):
     with pytest.raises(ConfigError) as err:

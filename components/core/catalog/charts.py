@@ -48,3 +48,12 @@ AI_GATEWAY = Chart("ai-gateway-helm", "v1.1.0", "oci://docker.io/envoyproxy", "e
 # cert-manager/cert-manager deploy/charts/cert-manager, tag v1.21.1 (commit 24e33194; Kubernetes 1.33-1.36),
 # installed through pulumi-kubernetes-cert-manager 0.2.0, which pins no version of its own.
 CERT_MANAGER = Chart("cert-manager", "v1.21.1", "https://charts.jetstack.io", "cert-manager")
+
+CHARTS = (GPU_OPERATOR, CLUSTER_AUTOSCALER, KUBE_PROMETHEUS_STACK, KEDA, ENVOY_GATEWAY, AI_GATEWAY_CRDS, AI_GATEWAY, CERT_MANAGER)
+# Namespaces Kubernetes itself owns (kube-node-lease holds node heartbeats).
+KUBERNETES_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+
+
+def reserved_namespaces() -> list[str]:
+    """Namespaces that are not the serving layer's to take: Kubernetes' own and every chart's."""
+    return sorted({*KUBERNETES_NAMESPACES, *(chart.namespace for chart in CHARTS)})

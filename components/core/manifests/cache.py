@@ -20,6 +20,8 @@ MOUNT_PATH = "/models"
 SCRIPTS_PATH = "/opt/llmstack"
 POPULATE_SCRIPT = "populate_cache.py"
 MARKER = ".llmstack-complete"
+TOKEN_KEY = "token"
+"""The key of the Hugging Face token in its Secret."""
 
 
 def model_dir(model: ModelSpec) -> str:
@@ -74,7 +76,7 @@ def populate_job(
         *({"name": k, "value": v} for k, v in FAST_TRANSFER_ENV.items()),
     ]
     if token_secret is not None:
-        env.append({"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": token_secret, "key": "token"}}})
+        env.append({"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": token_secret, "key": TOKEN_KEY}}})
     container = {
         "name": "populate",
         "image": image,

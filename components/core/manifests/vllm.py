@@ -202,8 +202,16 @@ def pod_spec(model: ModelSpec, pool: NodePool, *, image: str, claim: Any, servic
     return spec
 
 
+def rolling_update(surge: bool) -> dict:
+    """Start each new pod before stopping an old one when the pool has room for it; otherwise replace
+    one pod at a time, since a surge pod that can never be scheduled would stall the rollout."""
+    if surge:
+        return {"maxUnavailable": 0, "maxSurge": 1}
+    return {"maxUnavailable": 1, "maxSurge": 0}
+
+
 def deployment(model: ModelSpec, pool: NodePool, *, namespace: Any, labels: dict, image: str, claim: Any,
-               service_account: Any) -> dict:
+               service_account: Any, surge: bool = True) -> dict:
     pod_labels = {**labels, POOL_LABEL: pool.name}
     return {
         "apiVersion": "apps/v1",
@@ -216,7 +224,7 @@ def deployment(model: ModelSpec, pool: NodePool, *, namespace: Any, labels: dict
             # Loading weights may legitimately take as long as the startup budget.
             "progressDeadlineSeconds": startup_budget(model) + 300,
             "selector": {"matchLabels": selector_labels(COMPONENT, model.name)},
-            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": rolling_update(surge)},
             "template": {
                 "metadata": {"labels": pod_labels},
                 "spec": pod_spec(model, pool, image=image, claim=claim, service_account=service_account),

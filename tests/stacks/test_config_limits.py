@@ -1,0 +1,242 @@
+"""Configs that a real cluster, cloud or controller would refuse at deploy time are refused at
+preview instead: each with one line naming the config path, the limit and the fix. In-process
+through the program's own loader (the subprocess path is covered by test_config_errors)."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from components.core.errors import ConfigError
+from tests.conftest import EXTRA_STACKS, ROOT
+from tests.stacks.test_config_errors import broken_stack
+from tools.plan import load_config
+
+EXISTING_GPU = EXTRA_STACKS["existing-gpu"]
+DEV = ROOT / "Pulumi.dev.yaml"
+
+
+def problems(tmp_path: Path, mutate, base: Path = ROOT / "Pulumi.prod.yaml") -> list[str]:
+    with pytest.raises(ConfigError) as raised:
+        load_config("broken", broken_stack(tmp_path, mutate, base))
+    return [str(problem) for problem in raised.value.problems]
+
+
+def model(config, index=0) -> dict:
+    return config["llmstack:models"][index]
+
+
+def pools(config) -> list:
+    return config["llmstack:cluster"]["gpuPools"]
+
+
+@pytest.mark.parametrize("namespace", ["monitoring", "cert-manager", "envoy-gateway-system", "keda", "gpu-operator",
+                                       "kube-system", "default", "kube-public", "kube-node-lease"])
+def test_the_serving_namespace_cannot_be_one_the_platform_or_kubernetes_uses(tmp_path, namespace):
+    (line,) = problems(tmp_path, lambda c: c.update({"llmstack:serving": {"namespace": namespace}}))
+    assert line.startswith(f"serving.namespace: '{namespace}' is a namespace Kubernetes or this stack's platform uses")
+
+
+@pytest.mark.parametrize("value", [True, False])
+def test_true_or_false_is_not_a_number(tmp_path, value):
+    assert problems(tmp_path, lambda c: model(c)["replicas"].update(max=value)) == [
+        f"models[0].replicas.max: must be a number, not {str(value).lower()}"]
+    assert problems(tmp_path, lambda c: model(c)["engine"].update(maxNumSeqs=value)) == [
+        f"models[0].engine.maxNumSeqs: must be a number, not {str(value).lower()}"]
+
+
+@pytest.mark.parametrize("mutate, expected", [
+    (lambda c: model(c)["replicas"].update(max=10**6),
+     "models[0].replicas.max: Input should be less than or equal to 1000"),
+    (lambda c: model(c).update(startupTimeoutSeconds=2**31),
+     "models[0].startupTimeoutSeconds: Input should be less than or equal to 21600"),
+    (lambda c: model(c)["engine"].update(maxNumBatchedTokens=2**40),
+     "models[0].engine.maxNumBatchedTokens: must be at most 2,147,483,647 (the largest integer Kubernetes takes)"),
+    (lambda c: model(c)["cache"].update(populateTimeoutSeconds=10**9),
+     "models[0].cache.populateTimeoutSeconds: Input should be less than or equal to 86400"),
+    (lambda c: model(c).update(drainSeconds=10**7),
+     "models[0].drainSeconds: Input should be less than or equal to 3600"),
+])
+def test_integers_have_upper_bounds(tmp_path, mutate, expected):
+    assert problems(tmp_path, mutate) == [expected]
+
+
+@pytest.mark.parametrize("arg, read_as", [
+    ("--tensor_parallel_size=8", "--tensor-parallel-size"),
+    ("--tensor-parallel", "--tensor-parallel-size"),
+    ("-tp", "--tensor-parallel-size"),
+    ("--max_model_len=1024", "--max-model-len"),
+])
+def test_extra_args_cannot_reset_a_managed_flag_under_another_spelling(tmp_path, arg, read_as):
+    (line,) = problems(tmp_path, lambda c: model(c)["engine"].update(extraArgs=[arg]))
+    assert line.startswith(f"models[0].engine.extraArgs: '{arg}' (read by vLLM as {read_as}) is set by this stack")
+
+
+@pytest.mark.parametrize("arg", ["--api-key=abc", "--pipeline-parallel-size=2", "-pp", "--data_parallel_size=2",
+                                 "--ssl-keyfile=/k.pem", "--uds=/tmp/s"])
+def test_extra_args_that_break_serving_are_refused(tmp_path, arg):
+    (line,) = problems(tmp_path, lambda c: model(c)["engine"].update(extraArgs=[arg]))
+    assert line.startswith(f"models[0].engine.extraArgs: '{arg}'") and "cannot be used: " in line
+
+
+def test_extra_args_that_are_harmless_pass(tmp_path):
+    path = broken_stack(tmp_path, lambda c: model(c)["engine"].update(
+        extraArgs=["--enable-chunked-prefill", "--seed", "-1", "--model-impl=vllm"]))
+    assert load_config("ok", path).models[0].engine.extra_args[1:3] == ["--seed", "-1"]
+
+
+@pytest.mark.parametrize("repo, method, fits", [
+    ("Qwen/Qwen3-8B", "awq", False),           # an unquantized checkpoint has no AWQ weights
+    ("Qwen/Qwen3-8B", "fp8", True),            # quantized while loading
+    ("Qwen/Qwen2.5-72B-Instruct-AWQ", "gptq", False),
+    ("Qwen/Qwen2.5-72B-Instruct-AWQ", "awq_marlin", True),
+])
+def test_quantization_must_read_the_checkpoint(tmp_path, repo, method, fits):
+    def mutate(config):
+        model(config).update(repo=repo, replicas={"min": 1, "max": 1})
+        model(config)["engine"].update(quantization=method, tensorParallelSize=4, maxModelLen=8192)
+        model(config)["cache"].update(size="200Gi")
+
+    if fits:
+        load_config("ok", broken_stack(tmp_path, mutate))
+        return
+    (line,) = problems(tmp_path, mutate)
+    assert line.startswith(f"models[0].engine.quantization: '{method}' cannot read {repo}, whose checkpoint is ")
+
+
+@pytest.mark.parametrize("size", ["0", "1Gi", "17Gi"])
+def test_the_cache_must_hold_the_weights(tmp_path, size):
+    (line,) = problems(tmp_path, lambda c: model(c)["cache"].update(size=size))
+    assert line.startswith(f"models[0].cache.size: {size} cannot hold Qwen/Qwen3-8B: its weights are 15.3 GiB")
+    assert "Use size: 19Gi or more" in line
+
+
+def test_a_cache_just_large_enough_passes(tmp_path):
+    load_config("ok", broken_stack(tmp_path, lambda c: model(c)["cache"].update(size="19Gi")))
+
+
+def test_a_context_longer_than_the_model_takes_fails_on_cpu_pools_too(tmp_path):
+    (line,) = problems(tmp_path, lambda c: model(c)["engine"].update(maxModelLen=10**6), DEV)
+    assert line.startswith("models[0].engine.maxModelLen: 1,000,000 tokens, but Qwen/Qwen2.5-0.5B-Instruct takes at most 32,768")
+
+
+@pytest.mark.parametrize("key, value, what", [
+    ("key", "nvidia gpu", "taint key"), ("key", "", "taint key"), ("value", "yes!", "taint value"),
+    ("value", "x" * 64, "taint value"),
+])
+def test_taints_follow_kubernetes_syntax(tmp_path, key, value, what):
+    def mutate(config):
+        config["llmstack:cluster"]["pools"][1]["taints"][0][key] = value
+
+    (line,) = problems(tmp_path, mutate, EXISTING_GPU)
+    assert line.startswith(f"cluster.pools[1].taints[0].{key}: '{value}' is not a valid {what}")
+
+
+@pytest.mark.parametrize("mutate, path", [
+    (lambda c: model(c)["resources"].update(cpu="64"), "models[0].resources.cpu: 64 per pod, but a node of pool 'l40s' offers pods at most 47810m"),
+    (lambda c: model(c)["resources"].update(memory="1000Gi"), "models[0].resources.memory: 1000Gi per pod, but a node of pool 'l40s' offers pods at most 360157Mi"),
+])
+def test_a_pod_larger_than_a_node_offers_fails(tmp_path, mutate, path):
+    (line,) = problems(tmp_path, mutate)
+    assert line.startswith(path)
+
+
+def test_cpu_that_limits_pods_per_node_limits_replicas(tmp_path):
+    # 30 CPUs per pod: one pod per g6e.12xlarge (47.8 CPUs) although it has 4 GPUs.
+    (line,) = problems(tmp_path, lambda c: model(c)["resources"].update(cpu="30"))
+    assert line.startswith("models[0].replicas.max: 8 pods, but a node of pool 'l40s' holds 1 of them by CPU and memory")
+    assert "lower replicas.max to 4, raise maxNodes to 8" in line
+
+
+def test_gpu_demand_is_summed_over_the_models_of_a_pool(tmp_path):
+    def mutate(config):
+        first = model(config)
+        first["replicas"] = {"min": 1, "max": 10}
+        second = {**copy.deepcopy(first), "name": "second", "servedModelName": "second"}
+        config["llmstack:models"].append(second)
+        pools(config)[0]["maxNodes"] = 4  # 16 GPUs; each model alone fits, both need 20
+
+    (line,) = problems(tmp_path, mutate)
+    assert line.startswith("models[2].replicas.max: the models on pool 'l40s' need 20 of GPUs at their replicas.max "
+                           "(models[0] 10, models[2] 10), but the pool has at most 16 at maxNodes 4")
+
+
+def test_a_full_pool_rolls_one_pod_at_a_time(tmp_path):
+    from components.core.placement import surge_rollouts
+
+    config = load_config("ok", broken_stack(tmp_path, lambda c: model(c)["replicas"].update(max=16)))
+    surge = surge_rollouts(config.models, config.cluster.contract())
+    assert surge == {"qwen3-8b": False, "qwen-coder-32b": True}
+    prod = load_config("prod")
+    assert surge_rollouts(prod.models, prod.cluster.contract()) == {"qwen3-8b": True, "qwen-coder-32b": True}
+
+
+def test_node_group_names_fit_the_aws_limit(tmp_path):
+    name = "a" * 27  # 27 + "-on-demand" + "-" = 38 > 37
+    (line,) = problems(tmp_path, lambda c: pools(c)[1].update(name=name))
+    assert line.startswith(f"cluster.gpuPools[1].name: '{name}' makes the node group name prefix '{name}-on-demand-' "
+                           "(38 characters), but AWS allows 37")
+    assert line.endswith("use a pool name of at most 26 characters")
+
+
+def test_a_pool_name_at_the_limit_passes(tmp_path):
+    def mutate(config):
+        pools(config)[1]["name"] = "a" * 26
+        model(config, 1)["pool"] = "a" * 26
+
+    load_config("ok", broken_stack(tmp_path, mutate))
+
+
+@pytest.mark.parametrize("mutate, expected", [
+    (lambda c: model(c).update(servedModelName='qwen"}) or vector(1'),
+     "models[0].servedModelName: 'qwen\"}) or vector(1' cannot be a served model name"),
+    (lambda c: model(c).update(servedModelName="q" * 201), "models[0].servedModelName: '" + "q" * 201 + "' cannot be"),
+    (lambda c: model(c).update(image="repo@sha256:abc"), "models[0].image: 'repo@sha256:abc' is not an image reference"),
+    (lambda c: model(c).update(image="VLLM/vllm-openai:v1"), "models[0].image: 'VLLM/vllm-openai:v1' is not an image reference"),
+    (lambda c: model(c).update(image="vllm/vllm-openai:v1 "), "models[0].image: 'vllm/vllm-openai:v1 ' is not an image reference"),
+    (lambda c: model(c)["cache"].update(storageClass="EFS_models"), "models[0].cache.storageClass: 'EFS_models' is not a Kubernetes object name"),
+    (lambda c: c["llmstack:monitoring"].update(storageClass="fast-ssd"),
+     "monitoring.storageClass: no storage class 'fast-ssd'; classes: efs-models, gp3 (or leave it unset for the cluster default)"),
+])
+def test_names_a_controller_would_refuse(tmp_path, mutate, expected):
+    (line,) = problems(tmp_path, mutate)
+    assert line.startswith(expected), line
+
+
+def test_digest_and_registry_images_pass(tmp_path):
+    image = "registry.example.com:5000/ml/vllm-openai:v0.33.0@sha256:" + "a" * 64
+    assert load_config("ok", broken_stack(tmp_path, lambda c: model(c).update(image=image))).models[0].image == image
+
+
+def test_a_secret_on_a_key_that_is_not_secret_is_refused_and_never_shown(tmp_path):
+    def mutate(config):
+        config["llmstack:team"] = {"secure": "v1:AAAAencrypted"}
+
+    (line,) = problems(tmp_path, mutate)
+    assert line.startswith("team: is set as a secret, but only cloudflareApiToken, grafanaAdminPassword, hfToken are kept secret")
+    assert "offline-plan-placeholder-secret" not in line
+
+
+def test_a_newline_in_a_value_stays_on_its_problems_line(tmp_path):
+    with pytest.raises(ConfigError) as raised:
+        load_config("broken", broken_stack(tmp_path, lambda c: model(c).update(repo="Qwen/\nQwen3-8B")))
+    rendered = raised.value.render().splitlines()
+    assert len(rendered) == 1 + len(raised.value.problems) == 2
+    assert rendered[1].startswith("  models[0].repo: 'Qwen/\\nQwen3-8B' is not a Hugging Face repo id")
+
+
+def test_a_broken_yaml_file_names_line_and_column(tmp_path):
+    from tools.plan import stack_config
+
+    path = tmp_path / "Pulumi.tabs.yaml"
+    path.write_text("config:\n  llmstack:team: x\n\tllmstack:models: []\n")
+    with pytest.raises(ConfigError) as raised:
+        stack_config("tabs", path=path)
+    assert str(raised.value.problems[0]).startswith("Pulumi.tabs.yaml:3:1: not valid YAML: ")
+    assert str(raised.value.problems[0]).endswith("indent with spaces, not tabs")
+    path.write_text(yaml.safe_dump(["not", "a", "mapping"]))
+    with pytest.raises(ConfigError):
+        stack_config("tabs", path=path)
