@@ -23,10 +23,11 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from components.core.catalog.gpus import GPU_RESOURCE  # noqa: E402
-from components.core.errors import ConfigError  # noqa: E402
+from components.core.errors import ConfigError, Problem  # noqa: E402
 from components.core.gateway.objects import TENANT_HEADER  # noqa: E402
 from components.core.labels import POOL_LABEL  # noqa: E402
 from components.kubernetes._base import TOKEN_PREFIX  # noqa: E402
+from tools.replacements import report  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER_SECRET = "offline-plan-placeholder-secret"
@@ -42,8 +43,25 @@ def stack_config(stack: str, root: Path = ROOT, path: Path | None = None) -> tup
     if not path.exists():
         stacks = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
         raise SystemExit(f"no stack file {path.name}; stacks: {', '.join(stacks)}")
-    document = yaml.safe_load(path.read_text()) or {}
+    document = read_stack_file(path)
     return flatten_config(document.get("config") or {}, project_name(root))
+
+
+def read_stack_file(path: Path) -> dict:
+    """The stack file as YAML, or a ConfigError naming the file, line and column of what is wrong."""
+    try:
+        document = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"{path.name}:{mark.line + 1}:{mark.column + 1}" if mark is not None else path.name
+        reason = getattr(err, "problem", None) or str(err).splitlines()[0]
+        hint = "; indent with spaces, not tabs" if "\t" in path.read_text() else ""
+        raise ConfigError(Problem(where, f"not valid YAML: {reason}{hint}")) from None
+    except UnicodeDecodeError:
+        raise ConfigError(Problem(path.name, "not a UTF-8 text file")) from None
+    if not isinstance(document, dict) or not isinstance(document.get("config") or {}, dict):
+        raise ConfigError(Problem(path.name, "must be a YAML mapping with a `config:` mapping of keys to values"))
+    return document
 
 
 def flatten_config(config: dict[str, Any], project: str) -> tuple[dict[str, str], list[str]]:
@@ -85,7 +103,7 @@ def _sorted(value: Any) -> Any:
     return value
 
 
-def write_plan(recording: Any, out: Path) -> None:
+def write_plan(recording: Any, out: Path, config: dict | None = None) -> None:
     if out.exists():
         shutil.rmtree(out)
     manifests = out / "manifests"
@@ -101,6 +119,7 @@ def write_plan(recording: Any, out: Path) -> None:
         target = releases / f"{release['namespace']}-{release['name']}.yaml"
         target.write_text(yaml.safe_dump(_sorted(release), sort_keys=False, width=120))
     document = {
+        "config": config or {},
         "resources": [{**r.to_json(), "inputs": _sorted(r.inputs)} for r in recording.registrations],
         "outputs": recording.outputs,
     }
@@ -187,8 +206,23 @@ def plan(stack: str, out: Path, stack_file: Path | None = None) -> Any:
 
     config, secret_keys = stack_config(stack, path=stack_file)
     recording = record(program.main, project=project_name(), stack=stack, config=config, secret_keys=secret_keys)
-    write_plan(recording, out)
+    write_plan(recording, out, readable_config(config, secret_keys))
     return recording
+
+
+def readable_config(config: dict[str, str], secret_keys: list[str]) -> dict[str, Any]:
+    """The project's config keys as the stack file writes them, secrets masked: what the plan was made from."""
+    prefix = f"{project_name()}:"
+    readable = {}
+    for key, value in config.items():
+        if not key.startswith(prefix):
+            continue
+        try:
+            decoded = json.loads(value) if value[:1] in "{[" else value
+        except json.JSONDecodeError:
+            decoded = value
+        readable[key[len(prefix):]] = "[secret]" if key in secret_keys else decoded
+    return dict(sorted(readable.items()))
 
 
 def load_config(stack: str, stack_file: Path | None = None) -> Any:
@@ -229,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stack-file", type=Path, help="default: Pulumi.<stack>.yaml")
     args = parser.parse_args(argv)
     out = args.out or ROOT / "build" / args.stack
+    previous = _previous_plan(out)
     try:
         recording = plan(args.stack, out, args.stack_file)
     except ConfigError as err:
@@ -238,7 +273,19 @@ def main(argv: list[str] | None = None) -> int:
     print(summary(recording, args.stack))
     print(capacity_summary(load_config(args.stack, args.stack_file)))
     print(f"wrote {out}/manifests and {out}/resources.json")
+    if previous is not None:
+        print("\n".join(report(previous, json.loads((out / "resources.json").read_text())))
+              or "against the previous plan: nothing stateful is replaced or deleted")
     return 0
+
+
+def _previous_plan(out: Path) -> dict | None:
+    """The plan this run replaces, to say what the change would replace or delete."""
+    try:
+        previous = json.loads((out / "resources.json").read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+    return previous if "resources" in previous else None
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ Nothing here changes what the program does under a real engine; it only observes
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
@@ -40,6 +41,8 @@ class Registration:
     inputs: dict
     options: dict = field(default_factory=dict)
     dependencies: list[str] = field(default_factory=list)
+    autonamed: bool = False
+    """Declared without metadata.name: the provider names it (see `autonamed`)."""
 
     @property
     def is_helm_release(self) -> bool:
@@ -63,6 +66,8 @@ class Registration:
             out["options"] = self.options
         if self.dependencies:
             out["dependsOn"] = self.dependencies
+        if self.autonamed:
+            out["autonamed"] = True
         return out
 
 
@@ -121,11 +126,28 @@ def _provider_urn(reference: str) -> Optional[str]:
     return reference.rsplit("::", 1)[0] if reference else None
 
 
+def autoname(type_: str, name: str) -> str:
+    """The name pulumi-kubernetes gives an object declared without metadata.name: the resource name,
+    a dash and 8 random characters, chosen in `Check`, so already known at preview. Here the suffix
+    is a hash of type and name instead of random, so plans are reproducible."""
+    return f"{name}-{hashlib.sha1(f'{type_}::{name}'.encode()).hexdigest()[:8]}"
+
+
+def autonamed(type_: str, name: str, inputs: dict) -> dict:
+    """Inputs with metadata.name filled in as the Kubernetes provider would (objects only)."""
+    if not type_.startswith("kubernetes:") or type_ == HELM_RELEASE or type_.startswith("kubernetes:index"):
+        return inputs
+    metadata = inputs.get("metadata")
+    if not isinstance(metadata, dict) or metadata.get("name"):
+        return inputs
+    return {**inputs, "metadata": {**metadata, "name": autoname(type_, name)}}
+
+
 class PreviewMocks(mocks.Mocks):
-    """Outputs are the inputs; ids are placeholders, as nothing reads them."""
+    """Outputs are the inputs (with the provider's auto-naming); ids are placeholders, as nothing reads them."""
 
     def new_resource(self, args: mocks.MockResourceArgs):
-        return (f"{args.name}-id" if args.custom else None), dict(args.inputs)
+        return (f"{args.name}-id" if args.custom else None), autonamed(args.typ, args.name, dict(args.inputs))
 
     def call(self, args: mocks.MockCallArgs):
         return {}
@@ -139,6 +161,8 @@ class RecordingMonitor(mocks.MockMonitor):
     def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
+            declared = plain(_struct(request.object))
+            inputs = autonamed(request.type, request.name, declared)
             self.registrations.append(Registration(
                 urn=response.urn,
                 type=request.type,
@@ -146,9 +170,10 @@ class RecordingMonitor(mocks.MockMonitor):
                 custom=bool(request.custom),
                 parent=request.parent or None,
                 provider=_provider_urn(request.provider),
-                inputs=plain(_struct(request.object)),
+                inputs=inputs,
                 options=_options(request),
                 dependencies=sorted(set(request.dependencies)),
+                autonamed=inputs is not declared,
             ))
         return response
 
