@@ -7,29 +7,41 @@ Values unknown during a preview are absent or None; a rule never fails on what i
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Iterable
 
 # Facts shared with components/core/catalog (a test keeps them equal): the pack runs in its own
 # virtual environment, without the components.
 GPU_RESOURCE = "nvidia.com/gpu"
 GPU_PRODUCT_LABEL = "nvidia.com/gpu.product"
+GPU_TAINT = {"key": GPU_RESOURCE, "value": "present", "effect": "NoSchedule"}
+"""The taint of the AWS platform's GPU pools (components/aws/spec.py); a cluster whose GPU pools are
+tainted otherwise sets the pack's `gpuTaints` config."""
 COST_LABELS = ("team", "environment")
 MODEL_LABEL = "model"
 MODEL_COMPONENTS = ("vllm", "model-cache")
 """app.kubernetes.io/name of the workloads that belong to one model (serving, cache fill)."""
 GATEWAY_API = "gateway.networking.k8s.io"
 
-WORKLOADS = {
-    "kubernetes:apps/v1:Deployment": ("spec", "template"),
-    "kubernetes:apps/v1:StatefulSet": ("spec", "template"),
-    "kubernetes:apps/v1:DaemonSet": ("spec", "template"),
-    "kubernetes:batch/v1:Job": ("spec", "template"),
-    "kubernetes:batch/v1:CronJob": ("spec", "jobTemplate", "spec", "template"),
+POD_TEMPLATES = {
+    "Pod": (),
+    "PodTemplate": ("template",),
+    "Deployment": ("spec", "template"),
+    "ReplicaSet": ("spec", "template"),
+    "ReplicationController": ("spec", "template"),
+    "StatefulSet": ("spec", "template"),
+    "DaemonSet": ("spec", "template"),
+    "Job": ("spec", "template"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template"),
 }
-POD = "kubernetes:core/v1:Pod"
+"""Where each kind that declares pods keeps their {"metadata", "spec"}. Keyed by kind alone, so every
+API version is covered (apps/v1, extensions/v1beta1, batch/v1beta1, ...)."""
+REPLICATED_KINDS = ("Deployment", "ReplicaSet", "ReplicationController", "StatefulSet")
+"""Kinds that keep replicas of a pod running, which a node drain can take down together."""
 _DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
+_INT64 = re.compile(r"[+-]?[0-9]+")
 
 
 def _get(value: Any, *path: str) -> Any:
@@ -40,21 +52,56 @@ def _get(value: Any, *path: str) -> Any:
     return value
 
 
-def pod_template(resource_type: str, props: dict) -> Optional[dict]:
-    """{"metadata", "spec"} of the pods a workload runs, or None for anything else."""
-    if resource_type == POD:
-        return props
-    path = WORKLOADS.get(resource_type)
-    return _get(props, *path) if path else None
+def kind_of(resource_type: str) -> str:
+    """The Kubernetes kind of a pulumi-kubernetes type token (`kubernetes:apps/v1:ReplicaSet`), or of
+    a bare kind (`ReplicaSet`); "" for any other provider's type."""
+    parts = resource_type.split(":")
+    if len(parts) == 1:
+        return resource_type
+    return parts[-1] if parts[0] == "kubernetes" and len(parts) == 3 else ""
+
+
+@dataclass(frozen=True)
+class Pods:
+    """The pods one object declares: a Pod itself, or a workload's pod template."""
+
+    kind: str
+    owner: dict
+    """metadata of the declaring object (for a Pod, its own)."""
+    metadata: dict
+    spec: dict
+
+
+def pods_of(resource_type: str, props: dict) -> list[Pods]:
+    """The pods declared by any object, of any kind that carries a pod spec (see POD_TEMPLATES), or by
+    each item of a list of them (`DeploymentList`, `List`); [] for anything else. Every rule over pods
+    gets them from here (through `pod_rule`), so no rule can miss a kind."""
+    kind = kind_of(resource_type)
+    if kind.endswith("List") and isinstance(props.get("items"), list):
+        return [pods for item in props["items"] if isinstance(item, dict)
+                for pods in pods_of(kind[:-len("List")] or str(item.get("kind") or ""), item)]
+    path = POD_TEMPLATES.get(kind)
+    template = _get(props, *path) if path is not None else None
+    if not isinstance(template, dict):
+        return []
+    return [Pods(kind, props.get("metadata") or {}, template.get("metadata") or {}, template.get("spec") or {})]
+
+
+def pod_rule(check: Callable[[Pods, dict], list[str]]) -> Callable[[str, dict, dict], list[str]]:
+    """A resource rule that applies `check(pods, config)` to the pods of every object that declares some."""
+    @functools.wraps(check)
+    def rule(resource_type: str, props: dict, config: dict) -> list[str]:
+        return [message for pods in pods_of(resource_type, props) for message in check(pods, config)]
+
+    return rule
 
 
 def containers(pod_spec: dict) -> list[dict]:
     return [*(pod_spec.get("initContainers") or []), *(pod_spec.get("containers") or [])]
 
 
-def _pod(resource_type: str, props: dict) -> tuple[dict, dict]:
-    template = pod_template(resource_type, props) or {}
-    return template.get("metadata") or {}, template.get("spec") or {}
+def _app_name(pods: Pods) -> Any:
+    return _get(pods.owner, "labels", "app.kubernetes.io/name") or _get(pods.metadata, "labels", "app.kubernetes.io/name")
 
 
 def _gpus(container: dict) -> bool:
@@ -62,18 +109,47 @@ def _gpus(container: dict) -> bool:
     return any(GPU_RESOURCE in (resources.get(part) or {}) for part in ("limits", "requests"))
 
 
-def _tolerates_gpu_taint(pod_spec: dict, taint_keys: Iterable[str]) -> bool:
-    return any(t.get("key") in taint_keys or (t.get("operator") == "Exists" and not t.get("key"))
-               for t in pod_spec.get("tolerations") or [])
+def _int64(value: Any) -> int | None:
+    """Go's strconv.ParseInt(value, 10, 64), None where it fails."""
+    if not isinstance(value, str) or not _INT64.fullmatch(value):
+        return None
+    number = int(value)
+    return number if -2**63 <= number < 2**63 else None
+
+
+def tolerates(toleration: dict, taint: dict) -> bool:
+    """Kubernetes' Toleration.ToleratesTaint (k8s.io/api/core/v1/toleration.go): an empty effect
+    matches every effect and an empty key every key; Exists matches any value, Equal (or no operator)
+    an equal value, Lt and Gt compare integer values; any other operator matches nothing."""
+    effect, key = toleration.get("effect") or "", toleration.get("key") or ""
+    if effect and effect != taint.get("effect", ""):
+        return False
+    if key and key != taint.get("key", ""):
+        return False
+    operator, value, taint_value = toleration.get("operator") or "", toleration.get("value") or "", taint.get("value") or ""
+    if operator in ("", "Equal"):
+        return value == taint_value
+    if operator == "Exists":
+        return True
+    if operator in ("Lt", "Gt"):
+        limit, actual = _int64(value), _int64(taint_value)
+        if limit is None or actual is None:
+            return False
+        return actual < limit if operator == "Lt" else actual > limit
+    return False
+
+
+def _tolerates_gpu_taint(pod_spec: dict, taints: Iterable[dict]) -> bool:
+    return any(tolerates(toleration, taint) for taint in taints for toleration in pod_spec.get("tolerations") or [])
 
 
 # -- Resource rules: (resource type, properties, config) -> violation messages ----------------------
 
-def image_pinned(resource_type: str, props: dict, config: dict) -> list[str]:
+@pod_rule
+def image_pinned(pods: Pods, config: dict) -> list[str]:
     """Every container image names a version: a tag other than `latest`, or a digest."""
-    _, spec = _pod(resource_type, props)
     problems = []
-    for container in containers(spec):
+    for container in containers(pods.spec):
         image = container.get("image")
         if not isinstance(image, str) or _DIGEST.search(image):
             continue
@@ -83,11 +159,11 @@ def image_pinned(resource_type: str, props: dict, config: dict) -> list[str]:
     return problems
 
 
-def resource_limits(resource_type: str, props: dict, config: dict) -> list[str]:
+@pod_rule
+def resource_limits(pods: Pods, config: dict) -> list[str]:
     """CPU and memory limits on every container; GPUs requested only with an equal limit."""
-    _, spec = _pod(resource_type, props)
     problems = []
-    for container in containers(spec):
+    for container in containers(pods.spec):
         resources = container.get("resources") or {}
         limits, requests = resources.get("limits") or {}, resources.get("requests") or {}
         missing = [r for r in ("cpu", "memory") if r not in limits]
@@ -98,14 +174,16 @@ def resource_limits(resource_type: str, props: dict, config: dict) -> list[str]:
     return problems
 
 
-def gpu_pods_are_placed(resource_type: str, props: dict, config: dict) -> list[str]:
+@pod_rule
+def gpu_pods_are_placed(pods: Pods, config: dict) -> list[str]:
     """A pod that uses GPUs tolerates the GPU taint and requires a GPU product by node affinity."""
-    _, spec = _pod(resource_type, props)
+    spec = pods.spec
     if not any(_gpus(c) for c in containers(spec)):
         return []
     problems = []
-    if not _tolerates_gpu_taint(spec, config["gpuTaintKeys"]):
-        problems.append(f"uses GPUs but tolerates none of the GPU taints {config['gpuTaintKeys']}: it would never schedule")
+    if not _tolerates_gpu_taint(spec, config["gpuTaints"]):
+        taints = [f"{t.get('key')}={t.get('value') or ''}:{t.get('effect')}" for t in config["gpuTaints"]]
+        problems.append(f"uses GPUs but tolerates none of the GPU taints {taints}: it would never schedule")
     terms = _get(spec, "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms") or []
     selects = GPU_PRODUCT_LABEL in (spec.get("nodeSelector") or {}) or (terms and all(
         any(e.get("key") == GPU_PRODUCT_LABEL and e.get("operator") == "In" for e in t.get("matchExpressions") or [])
@@ -115,48 +193,45 @@ def gpu_pods_are_placed(resource_type: str, props: dict, config: dict) -> list[s
     return problems
 
 
-def no_gpu_taint_without_gpus(resource_type: str, props: dict, config: dict) -> list[str]:
+@pod_rule
+def no_gpu_taint_without_gpus(pods: Pods, config: dict) -> list[str]:
     """A pod that requests no GPU does not tolerate the GPU taint (it would take a GPU node's room)."""
-    _, spec = _pod(resource_type, props)
-    if pod_template(resource_type, props) is None or any(_gpus(c) for c in containers(spec)):
+    if any(_gpus(c) for c in containers(pods.spec)):
         return []
-    if _tolerates_gpu_taint(spec, config["gpuTaintKeys"]):
+    if _tolerates_gpu_taint(pods.spec, config["gpuTaints"]):
         return ["tolerates the GPU taint but requests no GPU: keep it off GPU nodes"]
     return []
 
 
-def cost_labels(resource_type: str, props: dict, config: dict) -> list[str]:
+@pod_rule
+def cost_labels(pods: Pods, config: dict) -> list[str]:
     """team and environment on every workload and its pods; model too on a model's workloads."""
-    if pod_template(resource_type, props) is None:
-        return []
-    labels = _get(props, "metadata", "labels") or {}
-    pod_labels, _ = _pod(resource_type, props)
-    pod_labels = pod_labels.get("labels") or {}
+    labels, pod_labels = pods.owner.get("labels") or {}, pods.metadata.get("labels") or {}
     required = list(COST_LABELS)
-    if labels.get("app.kubernetes.io/name") in MODEL_COMPONENTS:
+    if _app_name(pods) in MODEL_COMPONENTS:
         required.append(MODEL_LABEL)
     problems = [f"no '{k}' label" for k in required if k not in labels]
     problems += [f"pods have no '{k}' label" for k in required if k not in pod_labels]
     return problems
 
 
-def vllm_has_startup_probe(resource_type: str, props: dict, config: dict) -> list[str]:
-    """A vLLM Deployment gives its model time to load: a startupProbe on the server container."""
-    if resource_type != "kubernetes:apps/v1:Deployment" or _get(props, "metadata", "labels", "app.kubernetes.io/name") != "vllm":
+@pod_rule
+def vllm_has_startup_probe(pods: Pods, config: dict) -> list[str]:
+    """A vLLM workload gives its model time to load: a startupProbe on the server container."""
+    if _app_name(pods) != "vllm":
         return []
-    _, spec = _pod(resource_type, props)
-    if not all(c.get("startupProbe") for c in spec.get("containers") or []):
+    if not all(c.get("startupProbe") for c in pods.spec.get("containers") or []):
         return ["vLLM container without a startupProbe: liveness would kill it while the model loads"]
     return []
 
 
-def offline_where_cache_mounted(resource_type: str, props: dict, config: dict) -> list[str]:
+@pod_rule
+def offline_where_cache_mounted(pods: Pods, config: dict) -> list[str]:
     """A container that mounts a read-only model cache runs with HF_HUB_OFFLINE=1: a scale-up never
     downloads weights."""
-    _, spec = _pod(resource_type, props)
-    caches = {v.get("name") for v in spec.get("volumes") or [] if "persistentVolumeClaim" in v}
+    caches = {v.get("name") for v in pods.spec.get("volumes") or [] if "persistentVolumeClaim" in v}
     problems = []
-    for container in containers(spec):
+    for container in containers(pods.spec):
         mounts = [m for m in container.get("volumeMounts") or [] if m.get("name") in caches and m.get("readOnly")]
         env = {e.get("name"): e.get("value") for e in container.get("env") or []}
         if mounts and env.get("HF_HUB_OFFLINE") != "1":
@@ -165,14 +240,19 @@ def offline_where_cache_mounted(resource_type: str, props: dict, config: dict) -
 
 
 def no_exposed_services(resource_type: str, props: dict, config: dict) -> list[str]:
-    """No Service of ours is a LoadBalancer or NodePort: models are reached through the gateway,
-    whose load balancer Envoy Gateway makes from the EnvoyProxy."""
-    if resource_type != "kubernetes:core/v1:Service":
+    """No Service of ours is reachable from outside the cluster (a LoadBalancer, a NodePort, or any
+    type with externalIPs): models are reached through the gateway, whose load balancer Envoy Gateway
+    makes from the EnvoyProxy."""
+    if kind_of(resource_type) != "Service":
         return []
+    problems = []
     kind = _get(props, "spec", "type") or "ClusterIP"
     if kind in ("LoadBalancer", "NodePort"):
-        return [f"Service of type {kind}: expose models only through the gateway"]
-    return []
+        problems.append(f"Service of type {kind}: expose models only through the gateway")
+    external_ips = _get(props, "spec", "externalIPs")
+    if external_ips:
+        problems.append(f"Service with externalIPs {external_ips}: expose models only through the gateway")
+    return problems
 
 
 def https_listeners_have_certificates(resource_type: str, props: dict, config: dict) -> list[str]:
@@ -217,12 +297,12 @@ class Rule:
 RESOURCE_RULES = [
     Rule("llmstack-images-pinned", "No `latest` or untagged container images.", image_pinned),
     Rule("llmstack-resource-limits", "CPU and memory limits on every container; GPU requests equal limits.", resource_limits),
-    Rule("llmstack-gpu-pods-placed", "GPU pods tolerate the GPU taint and require a GPU product.", gpu_pods_are_placed),
+    Rule("llmstack-gpu-pods-placed", "GPU pods tolerate a GPU taint and require a GPU product.", gpu_pods_are_placed),
     Rule("llmstack-gpu-nodes-for-gpu-pods", "Pods without a GPU request do not tolerate the GPU taint.", no_gpu_taint_without_gpus),
     Rule("llmstack-cost-labels", "team, environment (and model, for a model's workloads) on workloads and their pods.", cost_labels),
-    Rule("llmstack-vllm-startup-probe", "Every vLLM Deployment has a startupProbe.", vllm_has_startup_probe),
+    Rule("llmstack-vllm-startup-probe", "Every vLLM workload has a startupProbe.", vllm_has_startup_probe),
     Rule("llmstack-cache-offline", "HF_HUB_OFFLINE=1 wherever a model cache is mounted read-only.", offline_where_cache_mounted),
-    Rule("llmstack-no-exposed-services", "No LoadBalancer or NodePort Service besides the gateway's.", no_exposed_services),
+    Rule("llmstack-no-exposed-services", "No LoadBalancer, NodePort or externalIPs Services.", no_exposed_services),
     Rule("llmstack-https-certificates", "Every HTTPS listener has a certificate.", https_listeners_have_certificates),
     Rule("llmstack-volumes-encrypted", "EBS and EFS storage is encrypted.", volumes_encrypted),
     Rule("llmstack-imdsv2", "Node launch templates require IMDSv2.", imdsv2_required),
@@ -236,23 +316,30 @@ def _selects(selector: dict, labels: dict) -> bool:
     return bool(match) and all(labels.get(k) == v for k, v in match.items())
 
 
-def vllm_deployments_have_pdbs(resources: list[tuple[str, dict, str]]) -> list[tuple[str, str]]:
-    """Every vLLM Deployment is covered by a PodDisruptionBudget in its namespace."""
-    budgets = [props for kind, props, _ in resources if kind == "kubernetes:policy/v1:PodDisruptionBudget"]
+def vllm_workloads_have_pdbs(resources: list[tuple[str, dict, str]]) -> list[tuple[str, str]]:
+    """Every replicated vLLM workload (Deployment, ReplicaSet, ...) is covered by a PodDisruptionBudget
+    in its namespace."""
+    budgets = [props for kind, props, _ in resources if kind_of(kind) == "PodDisruptionBudget"]
     problems = []
     for kind, props, urn in resources:
-        if kind != "kubernetes:apps/v1:Deployment" or _get(props, "metadata", "labels", "app.kubernetes.io/name") != "vllm":
-            continue
-        namespace, pod_labels = _get(props, "metadata", "namespace"), _get(props, "spec", "template", "metadata", "labels") or {}
-        if not any(_get(b, "metadata", "namespace") == namespace and _selects(_get(b, "spec", "selector") or {}, pod_labels)
-                   for b in budgets):
-            problems.append(("vLLM Deployment without a PodDisruptionBudget: a node drain could stop every replica", urn))
+        for pods in pods_of(kind, props):
+            if pods.kind not in REPLICATED_KINDS or _app_name(pods) != "vllm":
+                continue
+            namespace, pod_labels = pods.owner.get("namespace"), pods.metadata.get("labels") or {}
+            if not any(_get(b, "metadata", "namespace") == namespace and _selects(_get(b, "spec", "selector") or {}, pod_labels)
+                       for b in budgets):
+                problems.append((f"vLLM {pods.kind} without a PodDisruptionBudget: a node drain could stop every replica", urn))
     return problems
 
 
 STACK_RULES = [
-    Rule("llmstack-vllm-pdb", "Every vLLM Deployment has a PodDisruptionBudget.", vllm_deployments_have_pdbs),
+    Rule("llmstack-vllm-pdb", "Every replicated vLLM workload has a PodDisruptionBudget.", vllm_workloads_have_pdbs),
 ]
 
-DEFAULT_CONFIG = {"gpuTaintKeys": [GPU_RESOURCE]}
-CONFIG_SCHEMA = {"gpuTaintKeys": {"type": "array", "items": {"type": "string"}, "default": [GPU_RESOURCE]}}
+DEFAULT_CONFIG = {"gpuTaints": [GPU_TAINT]}
+CONFIG_SCHEMA = {"gpuTaints": {
+    "type": "array", "default": [GPU_TAINT], "description": "the taints of the GPU pools: a GPU pod tolerates one of them",
+    "items": {"type": "object", "required": ["key", "effect"], "additionalProperties": False, "properties": {
+        "key": {"type": "string"}, "value": {"type": "string"},
+        "effect": {"type": "string", "enum": ["NoSchedule", "PreferNoSchedule", "NoExecute"]}}},
+}}

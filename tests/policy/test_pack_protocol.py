@@ -78,4 +78,27 @@ def test_values_unknown_at_preview_are_left_out_not_fatal(analyzer, plans):
     assert analyze(analyzer, deployment["type"], props, deployment["urn"]) == []
 
 
+def test_analyze_checks_every_kind_that_carries_pods_and_external_ips(analyzer, plans):
+    (deployment,) = [r for r in plans["prod"].resources if r["name"] == "qwen3-8b-deployment"]
+    spec = deployment["inputs"]["spec"]
+    replicaset = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": deployment["inputs"]["metadata"], "spec": {
+        "replicas": spec["replicas"], "selector": spec["selector"], "template": copy.deepcopy(spec["template"])}}
+    kind, urn = "kubernetes:apps/v1:ReplicaSet", deployment["urn"].replace("apps/v1:Deployment", "apps/v1:ReplicaSet")
+    assert analyze(analyzer, kind, replicaset, urn) == []
+    replicaset["spec"]["template"]["spec"]["tolerations"][0]["value"] = "yes"
+    assert analyze(analyzer, kind, replicaset, urn) == ["llmstack-gpu-pods-placed"]
+
+    (service,) = [r for r in plans["prod"].resources if r["name"] == "qwen3-8b-service"]
+    props = copy.deepcopy(service["inputs"])
+    props["spec"]["externalIPs"] = ["203.0.113.10"]
+    assert analyze(analyzer, service["type"], props, service["urn"]) == ["llmstack-no-exposed-services"]
+
+
+def test_the_cli_sees_the_gpu_taints_config(analyzer):
+    info = analyzer.GetAnalyzerInfo(empty_pb2.Empty())
+    (placed,) = [p for p in info.policies if p.name == "llmstack-gpu-pods-placed"]
+    schema = placed.configSchema.properties["gpuTaints"]
+    assert schema["default"] == [{"key": "nvidia.com/gpu", "value": "present", "effect": "NoSchedule"}]
+
+
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"   # pulumi's unknown-value sentinel on the wire
