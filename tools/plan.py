@@ -11,6 +11,7 @@ here; they are replaced by a placeholder and stay marked secret, so they are mas
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import shutil
 import sys
@@ -33,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER_SECRET = "offline-plan-placeholder-secret"
 
 
+@functools.lru_cache(maxsize=4)
 def project_name(root: Path = ROOT) -> str:
     return yaml.safe_load((root / "Pulumi.yaml").read_text())["name"]
 

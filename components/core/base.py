@@ -8,6 +8,7 @@ holds (int32), so no value is accepted here that an API server or controller wou
 
 from __future__ import annotations
 
+import functools
 import types
 from typing import Any, Union, get_args, get_origin
 
@@ -46,17 +47,23 @@ class Spec(pydantic.BaseModel):
     @classmethod
     def _no_booleans_for_numbers(cls, data: Any) -> Any:
         if isinstance(data, dict):
-            for name, field in cls.model_fields.items():
-                key = field.alias if field.alias in data else name
-                if isinstance(data.get(key), bool) and _numeric(field.annotation):
-                    raise ValueError(f"{field.alias or name}: must be a number, not {str(data[key]).lower()}")
+            for name, alias, _, _ in _number_fields(cls):
+                key = alias if alias in data else name
+                if isinstance(data.get(key), bool):
+                    raise ValueError(f"{alias}: must be a number, not {str(data[key]).lower()}")
         return data
 
     @pydantic.model_validator(mode="after")
     def _int32(self) -> "Spec":
-        for name, field in type(self).model_fields.items():
+        for name, alias, kind, bounded in _number_fields(type(self)):
             value = getattr(self, name)
-            if (isinstance(value, int) and not isinstance(value, bool) and _numeric(field.annotation) is int
-                    and not _has_upper_bound(field) and value > INT32_MAX):
-                raise ValueError(f"{field.alias or name}: must be at most {INT32_MAX:,} (the largest integer Kubernetes takes)")
+            if kind is int and not bounded and isinstance(value, int) and value > INT32_MAX:
+                raise ValueError(f"{alias}: must be at most {INT32_MAX:,} (the largest integer Kubernetes takes)")
         return self
+
+
+@functools.cache
+def _number_fields(spec: type[Spec]) -> tuple[tuple[str, str, type, bool], ...]:
+    """(name, alias, int or float, has an upper bound of its own) of each number field of a spec class."""
+    return tuple((name, field.alias or name, kind, _has_upper_bound(field))
+                 for name, field in spec.model_fields.items() if (kind := _numeric(field.annotation)) is not None)
