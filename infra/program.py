@@ -8,13 +8,16 @@ import pulumi
 
 from components.aws import EksPlatform, EksPlatformArgs
 from components.aws.spec import EksClusterSpec
+from components.capacity.planning import resolve
 from components.core.labels import CostLabels
 from components.core.catalog.charts import ENVOY_GATEWAY, KUBE_PROMETHEUS_STACK
 from components.core.gateway import objects as gateway_objects
 from components.core.gateway.spec import SelfSignedIssuer
+from components.core.manifests import cache as cache_manifests
 from components.core.manifests import vllm as vllm_manifests
 from components.core.manifests.network import Peer
-from components.core.monitoring.spec import AutoscalingSpec
+from components.core.monitoring.spec import AlertedModel, AutoscalingSpec
+from components.core.placement import surge_rollouts
 from components.core.monitoring.values import PROMETHEUS_POD_LABELS
 from components.kubernetes import (
     ModelCache, ModelCacheArgs, ServingNamespace, ServingNamespaceArgs, VllmModel, VllmModelArgs,
@@ -41,9 +44,19 @@ def build_platform(config: StackConfig) -> Platform:
 def build_monitoring(config: StackConfig, platform: Platform) -> Optional[Monitoring]:
     if config.monitoring is None or not config.monitoring.enabled:
         return None
+    models = []
+    for model in config.models:
+        pool = platform.cluster.pool(model.pool)
+        klass = platform.cluster.storage_class(model.cache.storage_class)
+        assert pool is not None and klass is not None, "checked by config validation"
+        resolved, _ = resolve(model, pool)
+        models.append(AlertedModel(
+            deployment=model.name, served_name=model.served_name, startup_budget_seconds=resolved.startup_timeout_seconds,
+            cache_claim=cache_manifests.claim_name(model), cache_reports_volume_stats=klass.reports_volume_stats,
+        ))
     monitoring = Monitoring("monitoring", MonitoringArgs(
         spec=config.monitoring, system=platform.cluster.system, cost=_cost(config),
-        serving_namespace=config.serving.namespace, grafana_admin_password=config.grafana_admin_password,
+        serving_namespace=config.serving.namespace, models=models, grafana_admin_password=config.grafana_admin_password,
     ), platform.resource_options())
     pulumi.export("grafanaAdminPassword", monitoring.grafana_admin_password)
     return monitoring
@@ -74,6 +87,7 @@ def build_serving(config: StackConfig, platform: Platform,
         name=config.serving.namespace, cost=cost, hf_token=config.hf_token, **_network(config, monitoring),
     ), opts)
     served = {}
+    surge = surge_rollouts(config.models, platform.cluster)
     for index, model in enumerate(config.models):
         pool = platform.cluster.pool(model.pool)
         klass = platform.cluster.storage_class(model.cache.storage_class)
@@ -86,7 +100,7 @@ def build_serving(config: StackConfig, platform: Platform,
         ), opts)
         served[model.name] = VllmModel(model.name, VllmModelArgs(
             namespace=namespace.namespace, model=model, pool=pool, cache_claim=cache.claim_name,
-            cache_ready=cache.populated, cost=cost, config_path=path,
+            cache_ready=cache.populated, cost=cost, config_path=path, surge=surge[model.name],
             monitoring=_model_monitoring(config, model, monitoring),
         ), opts)
     return namespace, served

@@ -14,11 +14,10 @@ from ..core.cluster import SystemPlacement
 from ..core.labels import CostLabels, platform_labels
 from ..core.monitoring import dashboards, objects, values
 from ..core.monitoring.alerts import rule_groups
-from ..core.monitoring.spec import MonitoringSpec
-from ._base import TOKEN_PREFIX, ComponentArgs, child, custom_resource_kwargs, random_passwords, resource_kwargs, waits_for
+from ..core.monitoring.spec import AlertedModel, MonitoringSpec
+from ._base import (TOKEN_PREFIX, ComponentArgs, child, custom_resource_kwargs, random_passwords, replaceable_secret,
+                    resource_kwargs, waits_for)
 from .helm import chart_namespace, release
-
-GRAFANA_SECRET = "grafana-admin"
 
 
 class MonitoringArgs(ComponentArgs):
@@ -26,7 +25,8 @@ class MonitoringArgs(ComponentArgs):
     system: SystemPlacement
     cost: CostLabels
     serving_namespace: str
-    cache_claim_pattern: str = ".*-cache"
+    models: list[AlertedModel] = []
+    """The served models, for their per-model alerts (start-up budget, cache claim)."""
     grafana_admin_password: Optional[pulumi.Output] = None
     """A Pulumi secret; unset, a random password is generated and exported as a secret."""
 
@@ -46,8 +46,8 @@ class Monitoring(pulumi.ComponentResource):
         namespace = chart_namespace(name, KUBE_PROMETHEUS_STACK, labels, self, pod_security="privileged")
         secret = self._create_grafana_secret(name, args, namespace.metadata.name, labels)
         stack = release(f"{name}-stack", KUBE_PROMETHEUS_STACK, namespace.metadata.name,
-                        values.kube_prometheus_stack_values(args.spec, args.system, GRAFANA_SECRET), self,
-                        opts=pulumi.ResourceOptions(depends_on=[secret, *after]))
+                        values.kube_prometheus_stack_values(args.spec, args.system, secret.metadata.name), self,
+                        opts=pulumi.ResourceOptions(depends_on=after or None))
         keda_namespace = chart_namespace(f"{name}-keda", KEDA, labels, self)
         keda = release(f"{name}-keda", KEDA, keda_namespace.metadata.name, values.keda_values(args.system), self,
                        opts=pulumi.ResourceOptions(depends_on=after or None))
@@ -56,21 +56,19 @@ class Monitoring(pulumi.ComponentResource):
         self._create_rules_and_dashboards(name, args, namespace.metadata.name, labels, stack)
         self.register_outputs({"prometheus_url": self.prometheus_url, "grafana_admin_password": self.grafana_admin_password})
 
-    def _create_grafana_secret(self, name: str, args: MonitoringArgs, namespace: pulumi.Output[str], labels: dict) -> pulumi.Resource:
+    def _create_grafana_secret(self, name: str, args: MonitoringArgs, namespace: pulumi.Output[str],
+                               labels: dict) -> k8s.core.v1.Secret:
+        """Grafana's admin login; the chart reads it by the name the Secret's output carries."""
         password = args.grafana_admin_password
         if password is None:
             password = random_passwords(self, name, ["grafana-password"])["grafana-password"]
         self.grafana_admin_password = pulumi.Output.secret(password)
-        return k8s.core.v1.Secret(
-            f"{name}-grafana-admin",
-            metadata={"name": GRAFANA_SECRET, "namespace": namespace, "labels": labels},
-            string_data={values.GRAFANA_USER_KEY: "admin", values.GRAFANA_PASSWORD_KEY: self.grafana_admin_password},
-            opts=child(self),
-        )
+        return replaceable_secret(self, f"{name}-grafana-admin", namespace=namespace, labels=labels, string_data={
+            values.GRAFANA_USER_KEY: "admin", values.GRAFANA_PASSWORD_KEY: self.grafana_admin_password})
 
     def _create_rules_and_dashboards(self, name: str, args: MonitoringArgs, namespace: pulumi.Output[str], labels: dict,
                                      stack: pulumi.Resource) -> None:
-        groups = rule_groups(args.serving_namespace, args.cache_claim_pattern, args.spec.alerts)
+        groups = rule_groups(args.serving_namespace, args.models, args.spec.alerts)
         rule = objects.prometheus_rule("llmstack", namespace=namespace, labels=labels, groups=groups)
         k8s.apiextensions.CustomResource(f"{name}-rules", **custom_resource_kwargs(rule), opts=child(self, depends_on=[stack]))
         for key, board in (("vllm", dashboards.vllm_dashboard(args.serving_namespace)), ("gpus", dashboards.gpu_dashboard())):

@@ -9,13 +9,15 @@ from components.core.labels import CostLabels, object_labels
 from components.core.model import ModelSpec
 from components.core.monitoring import objects
 from components.core.monitoring.alerts import rule_groups
-from components.core.monitoring.spec import AlertThresholds, AutoscalingSpec
+from components.core.monitoring.spec import AlertedModel, AlertThresholds, AutoscalingSpec
 from tests.crds import validate
 
 MODEL = ModelSpec.model_validate({
     "name": "qwen3-8b", "repo": "Qwen/Qwen3-8B", "revision": "a" * 40, "pool": "l40s", "replicas": {"min": 2, "max": 8},
     "cache": {"storageClass": "efs", "size": "40Gi"}, "resources": {"cpu": "8", "memory": "48Gi"},
 })
+ALERTED = AlertedModel(deployment="qwen3-8b", served_name="Qwen/Qwen3-8B", startup_budget_seconds=1200,
+                       cache_claim="qwen3-8b-cache", cache_reports_volume_stats=True)
 LABELS = object_labels("vllm", "qwen3-8b", CostLabels(team="t", environment="e"), model="qwen3-8b")
 
 
@@ -25,7 +27,7 @@ def test_service_monitor_matches_the_crd():
 
 def test_prometheus_rule_matches_the_crd():
     validate(objects.prometheus_rule("llmstack", namespace="llm", labels=LABELS,
-                                     groups=rule_groups("llm", ".*-cache", AlertThresholds())))
+                                     groups=rule_groups("llm", [ALERTED], AlertThresholds())))
 
 
 def test_scaled_object_matches_the_crd():

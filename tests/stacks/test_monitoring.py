@@ -1,11 +1,16 @@
 """Monitoring in every stack's plan: every model scraped, every autoscaled model scaled by exactly
-one ScaledObject on its own queue within its replica bounds, and objects waiting for their CRDs."""
+one ScaledObject on its own queue within its replica bounds, objects waiting for their CRDs, and
+alerts written from each model's own facts (its start-up budget, whether its cache can be measured)."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 
 from components.core.catalog import metrics
+from components.core.catalog.charts import KUBE_PROMETHEUS_STACK
+from components.core.manifests.cache import claim_name
 from tests.conftest import ALL_STACKS, stack_config
 
 MONITORED = [s for s in ALL_STACKS if stack_config(s).monitoring is not None]
@@ -61,3 +66,49 @@ def test_grafana_password_is_secret_and_dashboards_are_found_by_the_sidecar(plan
     assert plan.outputs["grafanaAdminPassword"] == "[secret]"
     dashboards = [o for o in plan.objects("ConfigMap") if o["metadata"].get("labels", {}).get("grafana_dashboard") == "1"]
     assert {next(iter(d["data"])) for d in dashboards} == {"llmstack-vllm.json", "llmstack-gpus.json"}
+
+
+def alert_rules(plan) -> list[dict]:
+    rule = plan.manifests[f"prometheusrule-{KUBE_PROMETHEUS_STACK.namespace}-llmstack.yaml"]
+    return [r for group in rule["spec"]["groups"] for r in group["rules"] if "alert" in r]
+
+
+def seconds(duration: str) -> int:
+    return int(duration[:-1]) * {"s": 1, "m": 60, "h": 3600}[duration[-1]]
+
+
+def test_each_model_is_alerted_on_after_its_own_start_up_budget(plan):
+    """VllmReplicasUnavailable gives each replica exactly as long as the model's startup probe lets it load."""
+    config = stack_config(plan.stack)
+    rules = {r["labels"]["model_name"]: r for r in alert_rules(plan) if r["alert"] == "VllmReplicasUnavailable"}
+    assert len(rules) == len(config.models)
+    for model in config.models:
+        rule = rules[model.served_name]
+        assert f'deployment="{model.name}"' in rule["expr"] and f'namespace="{config.serving.namespace}"' in rule["expr"]
+        (container,) = [c for d in plan.model_deployments() if d["metadata"]["name"] == model.name
+                        for c in d["spec"]["template"]["spec"]["containers"]]
+        probe = container["startupProbe"]
+        allowed = probe["failureThreshold"] * probe["periodSeconds"]
+        (budget,) = set(re.findall(r"offset (\w+)", rule["expr"]))
+        assert allowed - probe["periodSeconds"] < seconds(budget) <= allowed
+        assert set(re.findall(r"\[(\w+)\]", rule["expr"])) == {budget}
+
+
+def test_no_alert_fires_on_a_pod_merely_being_unscrapeable(plan):
+    """A loading pod refuses connections: a scrape failure alone is not an alert, only on a Ready pod."""
+    for rule in alert_rules(plan):
+        if f"{metrics.SCRAPE_UP}{{" in rule["expr"]:
+            assert metrics.POD_READY.name in rule["expr"], rule["alert"]
+
+
+def test_the_cache_alert_covers_exactly_the_caches_kubelet_measures(plan):
+    config = stack_config(plan.stack)
+    cluster = config.cluster.contract()
+    measured = {claim_name(model) for model in config.models
+                if cluster.storage_class(model.cache.storage_class).reports_volume_stats}
+    rules = [r for r in alert_rules(plan) if r["alert"] == "ModelCacheVolumeNearlyFull"]
+    if not measured:
+        assert rules == [], "no cache of this stack can be measured: an alert on it could never fire"
+        return
+    (rule,) = rules
+    assert {claim_name(model) for model in config.models if claim_name(model) in rule["expr"]} == measured

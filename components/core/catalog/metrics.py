@@ -1,45 +1,119 @@
-"""Metric names the dashboards, alerts and autoscaler query, as the pinned versions expose them.
+"""Metrics the dashboards, alerts and autoscaler query, as the pinned versions expose them: each
+with its name, its kind and its unit. A dashboard panel takes its unit from here (see
+monitoring/dashboards.py), so a panel cannot show a metric in a unit the metric is not in.
 
 vLLM 0.33.0 (vllm/v1/metrics/loggers.py; labels `model_name` = the served model name, `engine`):
 gauges num_requests_running (L528), num_requests_waiting (L538), kv_cache_usage_perc (L620, a 0-1
 fraction); counters (exposed with `_total`) prompt_tokens (L748), generation_tokens (L799),
 request_success (L809, label finished_reason), num_preemptions (L739), prefix_cache_queries (L662),
-prefix_cache_hits (L673); histograms time_to_first_token_seconds (L931), inter_token_latency_seconds
-(L941), e2e_request_latency_seconds (L961), request_queue_time_seconds. The pre-0.11 names
-(gpu_cache_usage_perc, time_per_output_token_seconds) are gone in 0.33.
+prefix_cache_hits (L673), the last two counting prompt tokens; histograms (seconds)
+time_to_first_token_seconds (L931), inter_token_latency_seconds (L941), e2e_request_latency_seconds
+(L961), request_queue_time_seconds. The pre-0.11 names (gpu_cache_usage_perc,
+time_per_output_token_seconds) are gone in 0.33.
 
-DCGM exporter (the GPU Operator v26.7.0's dcgm-exporter, default dcp-metrics-included.csv): gauges
-with labels gpu, UUID, device, modelName, the node's host name, and pod/namespace/container for GPUs
-allocated to a pod.
+DCGM exporter (the GPU Operator v26.7.0's dcgm-exporter 4.6.0-4.8.3; the operator's DaemonSet sets
+DCGM_EXPORTER_COLLECTORS=/etc/dcgm-exporter/dcp-metrics-included.csv, assets/state-dcgm-exporter):
+gauges with labels gpu, UUID, device, modelName, the node's host name, and pod/namespace/container for
+GPUs allocated to a pod. Units are the CSV's help texts (NVIDIA/dcgm-exporter etc/dcp-metrics-included.csv,
+same at tag 4.5.3-4.8.2 and after): GPU_UTIL "in %", FB_USED/FB_FREE "in MiB", POWER_USAGE "in W",
+GPU_TEMP "in C", SM_CLOCK "in MHz". XID_ERRORS is "Value of the last XID error encountered": an Xid
+code, not a count; the exporter also labels it err_code and err_msg (internal/pkg/collector/
+gpu_collector.go), so each new code is a new series. The exporter's windowed count
+DCGM_EXP_XID_ERRORS_COUNT (label xid) is not in that CSV (commented out in default-counters.csv), so
+it is not collected and not listed here.
+
+kube-state-metrics v2.20.0 (the kube-prometheus-stack 88.5.3 subchart 8.4.0's appVersion;
+docs/metrics/workload/{pod,deployment}-metrics.md; scraped with honorLabels, so `namespace` and `pod`
+are the object's):
+kube_pod_container_status_restarts_total, kube_pod_status_ready (label condition=true|false|unknown,
+1 for the pod's current one), kube_deployment_spec_replicas, kube_deployment_status_replicas_available,
+kube_deployment_status_replicas_updated (labels namespace, deployment). Kubelet:
+kubelet_volume_stats_{used,capacity}_bytes (labels namespace, persistentvolumeclaim), reported only
+for volumes whose plugin measures them (catalog/storage.py).
+Prometheus: `up`, 1 when the target's last scrape succeeded, 0 when it failed; the Prometheus
+Operator labels targets of a ServiceMonitor with namespace, service, pod and container
+(prometheus-operator pkg/prometheus/promcfg.go) and scrapes Running pods, ready or not.
+
+Grafana unit ids: grafana/grafana packages/grafana-data/src/valueFormats/categories.ts. `mbytes` is
+mebibytes (binary prefixes), `decmbytes` megabytes (SI); `hertz` is Grafana's only frequency unit, so
+a value in MHz is multiplied into Hz; Grafana has no tokens unit, so token counts show as `short`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Literal, Optional
+
+
+@dataclass(frozen=True)
+class Unit:
+    name: str
+    grafana: str
+    """Grafana unit id of a value in this unit."""
+    per_second: Optional[str] = None
+    """Grafana unit id of the per-second rate of a counter in this unit; None where a rate means nothing."""
+    grafana_factor: int = 1
+    """What a value is multiplied by to be in `grafana`'s unit."""
+
+
+SECONDS = Unit("seconds", "s")
+REQUESTS = Unit("requests", "short", per_second="reqps")
+TOKENS = Unit("tokens", "short", per_second="short")
+EVENTS = Unit("events", "short", per_second="short")
+REPLICAS = Unit("replicas", "short")
+FRACTION = Unit("fraction (0-1)", "percentunit")
+PERCENT = Unit("percent (0-100)", "percent")
+MEBIBYTES = Unit("MiB", "mbytes")
+BYTES = Unit("bytes", "bytes")
+WATTS = Unit("W", "watt")
+CELSIUS = Unit("degrees Celsius", "celsius")
+MEGAHERTZ = Unit("MHz", "hertz", grafana_factor=1_000_000)
+CODE = Unit("code", "none")
+BOOLEAN = Unit("0 or 1", "none")
+
+Kind = Literal["gauge", "counter", "histogram"]
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    kind: Kind
+    unit: Unit
+
+    def __str__(self) -> str:
+        return self.name
+
+
 # vLLM
-RUNNING = "vllm:num_requests_running"
-WAITING = "vllm:num_requests_waiting"
-KV_CACHE_USAGE = "vllm:kv_cache_usage_perc"
-PROMPT_TOKENS = "vllm:prompt_tokens_total"
-GENERATION_TOKENS = "vllm:generation_tokens_total"
-REQUEST_SUCCESS = "vllm:request_success_total"
-PREEMPTIONS = "vllm:num_preemptions_total"
-PREFIX_CACHE_QUERIES = "vllm:prefix_cache_queries_total"
-PREFIX_CACHE_HITS = "vllm:prefix_cache_hits_total"
-TTFT = "vllm:time_to_first_token_seconds"
-INTER_TOKEN_LATENCY = "vllm:inter_token_latency_seconds"
-E2E_LATENCY = "vllm:e2e_request_latency_seconds"
+RUNNING = Metric("vllm:num_requests_running", "gauge", REQUESTS)
+WAITING = Metric("vllm:num_requests_waiting", "gauge", REQUESTS)
+KV_CACHE_USAGE = Metric("vllm:kv_cache_usage_perc", "gauge", FRACTION)
+PROMPT_TOKENS = Metric("vllm:prompt_tokens_total", "counter", TOKENS)
+GENERATION_TOKENS = Metric("vllm:generation_tokens_total", "counter", TOKENS)
+REQUEST_SUCCESS = Metric("vllm:request_success_total", "counter", REQUESTS)
+PREEMPTIONS = Metric("vllm:num_preemptions_total", "counter", EVENTS)
+PREFIX_CACHE_QUERIES = Metric("vllm:prefix_cache_queries_total", "counter", TOKENS)
+PREFIX_CACHE_HITS = Metric("vllm:prefix_cache_hits_total", "counter", TOKENS)
+TTFT = Metric("vllm:time_to_first_token_seconds", "histogram", SECONDS)
+INTER_TOKEN_LATENCY = Metric("vllm:inter_token_latency_seconds", "histogram", SECONDS)
+E2E_LATENCY = Metric("vllm:e2e_request_latency_seconds", "histogram", SECONDS)
 MODEL_LABEL = "model_name"
 
 # DCGM exporter
-GPU_UTIL = "DCGM_FI_DEV_GPU_UTIL"
-GPU_FB_USED = "DCGM_FI_DEV_FB_USED"
-GPU_FB_FREE = "DCGM_FI_DEV_FB_FREE"
-GPU_POWER = "DCGM_FI_DEV_POWER_USAGE"
-GPU_TEMP = "DCGM_FI_DEV_GPU_TEMP"
-GPU_SM_CLOCK = "DCGM_FI_DEV_SM_CLOCK"
-GPU_XID = "DCGM_FI_DEV_XID_ERRORS"
+GPU_UTIL = Metric("DCGM_FI_DEV_GPU_UTIL", "gauge", PERCENT)
+GPU_FB_USED = Metric("DCGM_FI_DEV_FB_USED", "gauge", MEBIBYTES)
+GPU_FB_FREE = Metric("DCGM_FI_DEV_FB_FREE", "gauge", MEBIBYTES)
+GPU_POWER = Metric("DCGM_FI_DEV_POWER_USAGE", "gauge", WATTS)
+GPU_TEMP = Metric("DCGM_FI_DEV_GPU_TEMP", "gauge", CELSIUS)
+GPU_SM_CLOCK = Metric("DCGM_FI_DEV_SM_CLOCK", "gauge", MEGAHERTZ)
+GPU_XID = Metric("DCGM_FI_DEV_XID_ERRORS", "gauge", CODE)
 
-# kube-state-metrics / kubelet
-POD_RESTARTS = "kube_pod_container_status_restarts_total"
-VOLUME_USED = "kubelet_volume_stats_used_bytes"
-VOLUME_CAPACITY = "kubelet_volume_stats_capacity_bytes"
+# kube-state-metrics / kubelet / Prometheus
+POD_RESTARTS = Metric("kube_pod_container_status_restarts_total", "counter", EVENTS)
+POD_READY = Metric("kube_pod_status_ready", "gauge", BOOLEAN)
+DEPLOYMENT_DESIRED = Metric("kube_deployment_spec_replicas", "gauge", REPLICAS)
+DEPLOYMENT_AVAILABLE = Metric("kube_deployment_status_replicas_available", "gauge", REPLICAS)
+DEPLOYMENT_UPDATED = Metric("kube_deployment_status_replicas_updated", "gauge", REPLICAS)
+VOLUME_USED = Metric("kubelet_volume_stats_used_bytes", "gauge", BYTES)
+VOLUME_CAPACITY = Metric("kubelet_volume_stats_capacity_bytes", "gauge", BYTES)
+SCRAPE_UP = Metric("up", "gauge", BOOLEAN)

@@ -1,28 +1,81 @@
 """Alert rules for the serving stack: each with a severity, a summary and a runbook in its
-annotations. Rendered into a PrometheusRule, and checked and unit-tested with the real promtool."""
+annotations. Rendered into a PrometheusRule, and checked and unit-tested with the real promtool:
+every alert fires on its symptom and stays silent on the healthy state that looks most like it.
+
+What each alert covers:
+- VllmLatencyP95High, VllmRequestsQueued, VllmKvCacheNearlyFull: every model in the serving
+  namespace that reports the metric; a model with no traffic has no latency quantile and stays silent.
+- VllmPodRestarting: every vLLM container in the namespace (kube-state-metrics' restart counter).
+- VllmScrapeFailing: vLLM pods Kubernetes reports Ready that Prometheus cannot scrape. A pod still
+  loading its weights is not Ready and refuses connections; that is start-up, not this alert.
+- VllmReplicasUnavailable: one rule per model, over the model's own start-up budget: a replica
+  desired throughout the last budget was available at no moment of it. Covers pods that never
+  schedule (no GPU node), never load, or crash and do not come back, each once it has had its whole
+  budget. Silent while each start-up takes less than the budget, however they overlap: a cold start,
+  successive scale-ups, a rollout that replaces one pod at a time.
+- ModelCacheVolumeNearlyFull: only caches whose storage class has kubelet volume stats that measure
+  the claim (catalog/storage.py: EBS yes; EFS and local-path/hostPath no). Without such a cache the
+  rule is left out rather than written to never fire.
+- KubeDeploymentReplicasMismatch: kube-prometheus' rule of that name (the chart's copy is disabled,
+  values.py), for every Deployment but the models': its 15 minutes are shorter than a model's
+  start-up, so for models VllmReplicasUnavailable takes its place.
+- GpuSaturated: every GPU the DCGM exporter reports.
+- GpuXidError: a new Xid code on a GPU (DCGM_FI_DEV_XID_ERRORS holds the last code seen, so a code
+  that differs from the one before is a new fault); it clears XID_WINDOW after the last new code. A
+  repeat of the same code is invisible to this gauge: only the exporter's DCGM_EXP_XID_ERRORS_COUNT
+  counts repeats, and the GPU Operator's default metrics file does not collect it.
+"""
 
 from __future__ import annotations
 
+from typing import Sequence
+
 from ..catalog import metrics as m
 from . import queries
-from .spec import AlertThresholds
+from .spec import AlertedModel, AlertThresholds
 
-RUNBOOK_PREFIX = "https://github.com/llmstack/llmstack/blob/main/docs/runbooks.md#"
+REPLACED_CHART_RULES = ("KubeDeploymentReplicasMismatch",)
+"""kube-prometheus-stack default rules that would fire on every model start-up longer than their
+`for`; the chart's copies are disabled and the rules below cover what they covered elsewhere."""
+XID_WINDOW = "10m"
+"""How long a new Xid keeps GpuXidError firing; long enough for Alertmanager to send it."""
+GPU_BY = "instance, gpu"
+"""A GPU's identity across DCGM series: its other labels change when the GPU moves between pods."""
 
 
-def _alert(name: str, expr: str, duration: str, severity: str, summary: str, runbook: str) -> dict:
+def _alert(name: str, expr: str, wait: str, severity: str, summary: str, runbook: str,
+           labels: dict[str, str] | None = None) -> dict:
     return {
         "alert": name,
         "expr": expr,
-        "for": duration,
-        "labels": {"severity": severity},
+        "for": wait,
+        "labels": {"severity": severity, **(labels or {})},
         "annotations": {"summary": summary, "runbook": runbook},
     }
 
 
-def rule_groups(namespace: str, cache_claim_pattern: str, thresholds: AlertThresholds) -> list[dict]:
-    """Serving and GPU alerts. `cache_claim_pattern` matches the model-cache PVC names."""
-    serving = [
+def duration(seconds: int) -> str:
+    """A Prometheus duration, in the largest whole unit: 1200 -> 20m, 7200 -> 2h, 90 -> 90s."""
+    for unit, size in (("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def rule_groups(namespace: str, models: Sequence[AlertedModel], thresholds: AlertThresholds) -> list[dict]:
+    """Serving alerts (namespace-wide), per-model alerts and GPU alerts; empty groups are left out."""
+    groups = [
+        ("llmstack-serving", serving_rules(namespace, models, thresholds)),
+        ("llmstack-models", [model_rule(namespace, model) for model in models]),
+        ("llmstack-kubernetes", [deployment_rule(namespace, models)]),
+        ("llmstack-gpu", gpu_rules(thresholds)),
+    ]
+    return [{"name": name, "rules": rules} for name, rules in groups if rules]
+
+
+def serving_rules(namespace: str, models: Sequence[AlertedModel], thresholds: AlertThresholds) -> list[dict]:
+    vllm = f'namespace="{namespace}",container="vllm"'
+    rules = [
         _alert("VllmLatencyP95High", f"{queries.latency_quantile(0.95, namespace)} > {thresholds.latency_p95_seconds}", "5m", "warning",
                "p95 end-to-end latency of {{ $labels.model_name }} is {{ $value | humanizeDuration }}",
                "Requests queue or decode slowly. Check waiting requests and KV-cache usage on the model's dashboard; "
@@ -34,28 +87,85 @@ def rule_groups(namespace: str, cache_claim_pattern: str, thresholds: AlertThres
         _alert("VllmKvCacheNearlyFull", f"{queries.kv_cache_usage_by_model(namespace)} > {thresholds.kv_cache_usage}", "10m", "warning",
                "KV cache of {{ $labels.model_name }} is {{ $value | humanizePercentage }} full",
                "Long contexts fill the cache and requests get preempted. Add replicas, use kvCacheDtype fp8, or lower maxModelLen."),
-        _alert("VllmPodRestarting",
-               f'increase({m.POD_RESTARTS}{{namespace="{namespace}",container="vllm"}}[1h]) > 1', "0m", "warning",
+        _alert("VllmPodRestarting", f"increase({m.POD_RESTARTS}{{{vllm}}}[1h]) > 1", "0m", "warning",
                "vLLM container of {{ $labels.pod }} restarted {{ $value }} times in an hour",
                "Look at the previous container's log (kubectl logs --previous): out of memory, a failed health check "
                "during load (raise startupTimeoutSeconds), or a GPU fault (see GPU alerts)."),
-        _alert("ModelCacheVolumeNearlyFull",
-               f'{m.VOLUME_USED}{{namespace="{namespace}",persistentvolumeclaim=~"{cache_claim_pattern}"}} / '
-               f'{m.VOLUME_CAPACITY}{{namespace="{namespace}",persistentvolumeclaim=~"{cache_claim_pattern}"}} '
-               f"> {thresholds.cache_volume_usage}", "15m", "warning",
-               "model cache {{ $labels.persistentvolumeclaim }} is {{ $value | humanizePercentage }} full",
-               "A new revision will not fit. Delete old revisions from the volume or raise cache.size."),
-        _alert("VllmTargetDown", f'up{{namespace="{namespace}",container="vllm"}} == 0', "5m", "critical",
-               "Prometheus cannot scrape vLLM pod {{ $labels.pod }}",
-               "The pod is not serving /metrics: it may be stuck loading or crashed. kubectl describe the pod."),
+        _alert("VllmScrapeFailing",
+               f"{m.SCRAPE_UP}{{{vllm}}} == 0 "
+               f'and on (namespace, pod) {m.POD_READY}{{namespace="{namespace}",condition="true"}} == 1', "5m", "warning",
+               "Prometheus cannot scrape vLLM pod {{ $labels.pod }}, which Kubernetes reports Ready",
+               "The pod passes its health check but /metrics fails, so its queue is invisible to the autoscaler and the "
+               "alerts. Check the target's error on Prometheus' Targets page, the namespace's NetworkPolicy for Prometheus, "
+               "and the ServiceMonitor's port."),
     ]
-    gpus = [
-        _alert("GpuSaturated", f"avg by (instance, gpu) (avg_over_time({m.GPU_UTIL}[15m])) > {thresholds.gpu_utilization}", "0m",
+    cache = cache_rule(namespace, models, thresholds)
+    return rules + ([cache] if cache else [])
+
+
+def cache_rule(namespace: str, models: Sequence[AlertedModel], thresholds: AlertThresholds) -> dict | None:
+    """ModelCacheVolumeNearlyFull over the caches kubelet measures; None when it measures none."""
+    claims = sorted({model.cache_claim for model in models if model.cache_reports_volume_stats})
+    if not claims:
+        return None
+    selector = f'{{namespace="{namespace}",persistentvolumeclaim=~"{"|".join(claims)}"}}'
+    return _alert("ModelCacheVolumeNearlyFull",
+                  f"{m.VOLUME_USED}{selector} / {m.VOLUME_CAPACITY}{selector} > {thresholds.cache_volume_usage}", "15m",
+                  "warning", "model cache {{ $labels.persistentvolumeclaim }} is {{ $value | humanizePercentage }} full",
+                  "A new revision will not fit. Delete old revisions from the volume or raise cache.size.")
+
+
+def model_rule(namespace: str, model: AlertedModel) -> dict:
+    """VllmReplicasUnavailable for one model, B its start-up budget: the most replicas available at
+    any moment of the last B is below the fewest desired in it, so that many replicas desired all
+    along never came up. Not before the Deployment is B old (a new model's first start is not late
+    yet), and not while a rollout step happened in the last B (a rollout that replaces one pod at a
+    time keeps one replica missing throughout, each new pod starting in time). The value is the
+    number of replicas missing; kube-state-metrics' own labels (its pod, job) are aggregated away."""
+    selector = f'{{namespace="{namespace}",deployment="{model.deployment}"}}'
+    budget = duration(model.startup_budget_seconds)
+    by = "by (namespace, deployment)"
+    missing = (f"min {by} (min_over_time({m.DEPLOYMENT_DESIRED}{selector}[{budget}])) "
+               f"- max {by} (max_over_time({m.DEPLOYMENT_AVAILABLE}{selector}[{budget}])) > 0")
+    rolling = f"max {by} (delta({m.DEPLOYMENT_UPDATED}{selector}[{budget}])) > 0"
+    existed = f"max {by} ({m.DEPLOYMENT_DESIRED}{selector} offset {budget})"
+    return _alert("VllmReplicasUnavailable",
+                  f"({missing}) unless on (namespace, deployment) ({rolling}) and on (namespace, deployment) {existed}",
+                  "0m", "critical",
+                  f"{{{{ $value }}}} replicas of {model.deployment} not available for its whole start-up budget ({budget})",
+                  "A replica that has not started within its whole budget will not start on its own. kubectl describe the "
+                  "model's Pending or unready pods: no GPU node (the pool's maxNodes, quota, spot capacity), the "
+                  "wait-for-cache init container (the populate Job), or the startup probe killing a slow load (raise "
+                  "startupTimeoutSeconds).",
+                  labels={m.MODEL_LABEL: model.served_name})
+
+
+def deployment_rule(namespace: str, models: Sequence[AlertedModel]) -> dict:
+    """kube-prometheus' KubeDeploymentReplicasMismatch (kubernetes-apps group, as kube-prometheus-stack
+    88.5.3 renders it: fewer available replicas than desired and no rollout progress in 10 minutes,
+    for 15 minutes), for every Deployment but the models'."""
+    expr = (f"({m.DEPLOYMENT_DESIRED} > {m.DEPLOYMENT_AVAILABLE}) "
+            f"and (changes({m.DEPLOYMENT_UPDATED}[10m]) == 0)")
+    if models:
+        names = "|".join(sorted(model.deployment for model in models))
+        expr += f' unless on (namespace, deployment) {m.DEPLOYMENT_DESIRED}{{namespace="{namespace}",deployment=~"{names}"}}'
+    return _alert("KubeDeploymentReplicasMismatch", expr, "15m", "warning",
+                  "Deployment {{ $labels.namespace }}/{{ $labels.deployment }} has not matched the expected number of "
+                  "replicas for longer than 15 minutes",
+                  "kubectl describe the Deployment's unavailable pods (Pending: no node fits; CrashLoopBackOff: the "
+                  "container's log). Model Deployments are covered by VllmReplicasUnavailable instead.")
+
+
+def gpu_rules(thresholds: AlertThresholds) -> list[dict]:
+    last_xid = f"max by ({GPU_BY}) ({m.GPU_XID})"
+    return [
+        _alert("GpuSaturated", f"avg by ({GPU_BY}) (avg_over_time({m.GPU_UTIL}[15m])) > {thresholds.gpu_utilization}", "0m",
                "info", "GPU {{ $labels.gpu }} on {{ $labels.instance }} has been {{ $value }}% busy for 15 minutes",
                "Sustained saturation is expected under load; if latency alerts fire too, add capacity."),
-        _alert("GpuXidError", f"max by (instance, gpu) ({m.GPU_XID}) > 0", "0m", "critical",
+        _alert("GpuXidError", f"{last_xid} > 0 and changes({last_xid}[{XID_WINDOW}:1m]) > 0", "0m", "critical",
                "GPU {{ $labels.gpu }} on {{ $labels.instance }} reported Xid {{ $value }}",
                "Xid errors mean a driver or hardware fault (NVIDIA's Xid catalogue names each). Cordon and drain the node; "
-               "if it repeats, replace the instance."),
+               "if it repeats, replace the instance. The alert clears by itself after "
+               f"{XID_WINDOW}: check the node's kernel log (dmesg | grep -i xid) for repeats of the same code, which the "
+               "exporter's last-Xid gauge cannot show."),
     ]
-    return [{"name": "llmstack-serving", "rules": serving}, {"name": "llmstack-gpu", "rules": gpus}]

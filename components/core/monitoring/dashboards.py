@@ -3,77 +3,138 @@
 Every panel's PromQL is built here from the metric catalog; tests parse each expression with
 promtool. Rate windows are fixed (5m) rather than Grafana's `$__rate_interval`, so that the exact
 text Grafana runs is the text the tests check.
+
+A panel has no unit of its own: each series is built by one of the functions below from a catalog
+Metric, which gives the series its Grafana unit (the metric's, its rate's, or a ratio's), and a
+panel takes the one unit its series share. A panel whose series disagree is refused.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from ..catalog import metrics as m
+from ..catalog.metrics import Metric
 from . import queries, values
 
 MODEL_VAR = 'model_name=~"$model"'
 UID_PREFIX = "llmstack-"
+RATE_WINDOW = "5m"
 
 
-def _panel(index: int, title: str, unit: str, targets: list[tuple[str, str]], description: str) -> dict:
+@dataclass(frozen=True)
+class Series:
+    expr: str
+    legend: str
+    unit: str
+    """Grafana unit id, from the metric catalog."""
+
+
+@dataclass(frozen=True)
+class Panel:
+    title: str
+    description: str
+    series: tuple[Series, ...]
+
+    def __post_init__(self) -> None:
+        units = {s.unit for s in self.series}
+        if len(units) != 1:
+            raise ValueError(f"panel '{self.title}' shows series in units {sorted(units)}: one unit per panel")
+
+    @property
+    def unit(self) -> str:
+        return self.series[0].unit
+
+
+def value(metric: Metric, aggregation: str, selector: str, legend: str) -> Series:
+    """A gauge, aggregated; scaled into the Grafana unit where Grafana has none for the metric's own."""
+    if metric.kind != "gauge":
+        raise ValueError(f"{metric} is a {metric.kind}: plot its rate or quantiles")
+    expr = f"{aggregation} ({metric}{selector})"
+    if metric.unit.grafana_factor != 1:
+        expr = f"{expr} * {metric.unit.grafana_factor}"
+    return Series(expr, legend, metric.unit.grafana)
+
+
+def per_second(counter: Metric, by: str, selector: str, legend: str) -> Series:
+    if counter.kind != "counter" or counter.unit.per_second is None:
+        raise ValueError(f"{counter} is not a counter with a per-second unit")
+    return Series(f"sum by ({by}) (rate({counter}{selector}[{RATE_WINDOW}]))", legend, counter.unit.per_second)
+
+
+def ratio(part: Metric, whole: Metric, by: str, selector: str, legend: str) -> Series:
+    """The share of `whole`'s rate that `part`'s is; both counters of one unit."""
+    if part.unit != whole.unit or part.kind != "counter" or whole.kind != "counter":
+        raise ValueError(f"{part} / {whole}: a ratio needs two counters of one unit")
+    return Series(f"{per_second(part, by, selector, legend).expr} / {per_second(whole, by, selector, legend).expr}",
+                  legend, m.FRACTION.grafana)
+
+
+def quantiles(histogram: Metric, namespace: str) -> tuple[Series, ...]:
+    if histogram.kind != "histogram":
+        raise ValueError(f"{histogram} is not a histogram")
+    selector = f'{{namespace="{namespace}",{MODEL_VAR}}}'
+    return tuple(Series(queries.histogram_quantile(q, str(histogram), selector, RATE_WINDOW),
+                        f"p{int(q * 100)} {{{{{m.MODEL_LABEL}}}}}", histogram.unit.grafana)
+                 for q in (0.5, 0.95, 0.99))
+
+
+def vllm_panels(namespace: str) -> list[Panel]:
+    s = f'{{namespace="{namespace}",{MODEL_VAR}}}'
+    by = m.MODEL_LABEL
+    legend = f"{{{{{m.MODEL_LABEL}}}}}"
+    return [
+        Panel("Requests per second", "Finished requests per second, by model.",
+              (per_second(m.REQUEST_SUCCESS, by, s, legend),)),
+        Panel("End-to-end latency", "p50/p95/p99 from arrival to last token.", quantiles(m.E2E_LATENCY, namespace)),
+        Panel("Time to first token", "Queueing plus prefill; what a streaming user waits for.", quantiles(m.TTFT, namespace)),
+        Panel("Time per output token", "Gap between streamed tokens (decode speed).", quantiles(m.INTER_TOKEN_LATENCY, namespace)),
+        Panel("Tokens per second", "Prompt (prefill) and generated (decode) tokens per second.",
+              (per_second(m.PROMPT_TOKENS, by, s, f"prompt {legend}"),
+               per_second(m.GENERATION_TOKENS, by, s, f"generation {legend}"))),
+        Panel("Running and waiting requests", "Waiting requests drive the autoscaler; a growing queue means too few replicas.",
+              (value(m.RUNNING, f"sum by ({by})", s, f"running {legend}"),
+               value(m.WAITING, f"sum by ({by})", s, f"waiting {legend}"))),
+        Panel("KV-cache usage", "Fraction of KV-cache blocks in use (the fullest pod); near 1, requests get preempted.",
+              (value(m.KV_CACHE_USAGE, f"max by ({by})", s, legend),)),
+        Panel("Prefix-cache hit rate", "Share of prompt tokens served from cached prefixes.",
+              (ratio(m.PREFIX_CACHE_HITS, m.PREFIX_CACHE_QUERIES, by, s, legend),)),
+        Panel("Preemptions per second", "Requests evicted from the KV cache and recomputed; any sustained rate costs throughput.",
+              (per_second(m.PREEMPTIONS, by, s, legend),)),
+    ]
+
+
+def gpu_panels() -> list[Panel]:
+    legend = "{{instance}} gpu {{gpu}}"
+    by = "by (instance, gpu)"
+    return [
+        Panel("GPU utilization", "Time the GPU was busy.", (value(m.GPU_UTIL, f"avg {by}", "", legend),)),
+        Panel("GPU memory used", "Framebuffer in use; vLLM reserves gpuMemoryUtilization of it at start.",
+              (value(m.GPU_FB_USED, f"max {by}", "", legend),)),
+        Panel("Power", "Board power draw.", (value(m.GPU_POWER, f"max {by}", "", legend),)),
+        Panel("Temperature", "GPU die temperature.", (value(m.GPU_TEMP, f"max {by}", "", legend),)),
+        Panel("SM clock", "Streaming-multiprocessor clock.", (value(m.GPU_SM_CLOCK, f"max {by}", "", legend),)),
+        Panel("Last Xid", "Code of the last Xid the GPU reported (0: none); a new code is a new driver or hardware "
+              "fault. A repeat of the same code does not change it: see the node's kernel log.",
+              (value(m.GPU_XID, f"max {by}", "", legend),)),
+    ]
+
+
+def _panel_json(index: int, panel: Panel) -> dict:
     return {
         "id": index + 1,
         "type": "timeseries",
-        "title": title,
-        "description": description,
+        "title": panel.title,
+        "description": panel.description,
         "datasource": {"type": "prometheus", "uid": "${datasource}"},
-        "fieldConfig": {"defaults": {"unit": unit}, "overrides": []},
+        "fieldConfig": {"defaults": {"unit": panel.unit}, "overrides": []},
         "gridPos": {"h": 8, "w": 12, "x": 12 * (index % 2), "y": 8 * (index // 2)},
-        "targets": [{"refId": chr(65 + i), "expr": expr, "legendFormat": legend} for i, (expr, legend) in enumerate(targets)],
+        "targets": [{"refId": chr(65 + i), "expr": s.expr, "legendFormat": s.legend} for i, s in enumerate(panel.series)],
     }
 
 
-def _quantiles(metric: str, namespace: str) -> list[tuple[str, str]]:
-    selector = f'{{namespace="{namespace}",{MODEL_VAR}}}'
-    return [(queries.histogram_quantile(q, metric, selector), f"p{int(q * 100)} {{{{{m.MODEL_LABEL}}}}}") for q in (0.5, 0.95, 0.99)]
-
-
-def vllm_panels(namespace: str) -> list[tuple[str, str, list[tuple[str, str]], str]]:
-    s = f'{{namespace="{namespace}",{MODEL_VAR}}}'
-    by = f"sum by ({m.MODEL_LABEL})"
-    legend = f"{{{{{m.MODEL_LABEL}}}}}"
-    return [
-        ("Requests per second", "reqps", [(f"{by} (rate({m.REQUEST_SUCCESS}{s}[5m]))", legend)],
-         "Finished requests per second, by model."),
-        ("End-to-end latency", "s", _quantiles(m.E2E_LATENCY, namespace), "p50/p95/p99 from arrival to last token."),
-        ("Time to first token", "s", _quantiles(m.TTFT, namespace), "Queueing plus prefill; what a streaming user waits for."),
-        ("Time per output token", "s", _quantiles(m.INTER_TOKEN_LATENCY, namespace), "Gap between streamed tokens (decode speed)."),
-        ("Tokens per second", "short", [(f"{by} (rate({m.PROMPT_TOKENS}{s}[5m]))", f"prompt {legend}"),
-                                        (f"{by} (rate({m.GENERATION_TOKENS}{s}[5m]))", f"generation {legend}")],
-         "Prompt (prefill) and generated (decode) tokens per second."),
-        ("Running and waiting requests", "short", [(f"{by} ({m.RUNNING}{s})", f"running {legend}"),
-                                                   (f"{by} ({m.WAITING}{s})", f"waiting {legend}")],
-         "Waiting requests drive the autoscaler; a growing queue means too few replicas."),
-        ("KV-cache usage", "percentunit", [(f"max by ({m.MODEL_LABEL}) ({m.KV_CACHE_USAGE}{s})", legend)],
-         "Fraction of KV-cache blocks in use (the fullest pod); near 1, requests get preempted."),
-        ("Prefix-cache hit rate", "percentunit",
-         [(f"{by} (rate({m.PREFIX_CACHE_HITS}{s}[5m])) / {by} (rate({m.PREFIX_CACHE_QUERIES}{s}[5m]))", legend)],
-         "Share of prompt tokens served from cached prefixes."),
-        ("Preemptions per second", "short", [(f"{by} (rate({m.PREEMPTIONS}{s}[5m]))", legend)],
-         "Requests evicted from the KV cache and recomputed; any sustained rate costs throughput."),
-    ]
-
-
-def gpu_panels() -> list[tuple[str, str, list[tuple[str, str]], str]]:
-    legend = "{{instance}} gpu {{gpu}}"
-    return [
-        ("GPU utilization", "percent", [(f"avg by (instance, gpu) ({m.GPU_UTIL})", legend)], "Time the GPU was busy."),
-        ("GPU memory used", "decmbytes", [(f"max by (instance, gpu) ({m.GPU_FB_USED})", legend)],
-         "Framebuffer in use; vLLM reserves gpuMemoryUtilization of it at start."),
-        ("Power", "watt", [(f"max by (instance, gpu) ({m.GPU_POWER})", legend)], "Board power draw."),
-        ("Temperature", "celsius", [(f"max by (instance, gpu) ({m.GPU_TEMP})", legend)], "GPU die temperature."),
-        ("SM clock", "hertz", [(f"max by (instance, gpu) ({m.GPU_SM_CLOCK}) * 1000000", legend)], "Streaming-multiprocessor clock."),
-        ("Xid errors", "short", [(f"max by (instance, gpu) ({m.GPU_XID})", legend)], "Last Xid reported; non-zero is a driver or hardware fault."),
-    ]
-
-
-def _dashboard(uid: str, title: str, panels: list, variables: list[dict]) -> dict:
+def _dashboard(uid: str, title: str, panels: list[Panel], variables: list[dict]) -> dict:
     return {
         "uid": UID_PREFIX + uid,
         "title": title,
@@ -86,7 +147,7 @@ def _dashboard(uid: str, title: str, panels: list, variables: list[dict]) -> dic
             {"name": "datasource", "type": "datasource", "query": "prometheus", "label": "Data source"},
             *variables,
         ]},
-        "panels": [_panel(i, *panel) for i, panel in enumerate(panels)],
+        "panels": [_panel_json(i, panel) for i, panel in enumerate(panels)],
     }
 
 

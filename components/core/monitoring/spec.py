@@ -1,4 +1,5 @@
-"""Typed monitoring settings: `monitoring:` in stack config, and `models[i].autoscaling`."""
+"""Typed monitoring settings: `monitoring:` in stack config, `models[i].autoscaling`, and the facts
+about each served model the alerts are written from."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Optional
 import pydantic
 
 from ..base import Spec
+from ..cluster import DnsLabel
 from ..quantity import parse_quantity
 
 
@@ -52,3 +54,14 @@ class AutoscalingSpec(Spec):
     scale_up_window_seconds: int = pydantic.Field(0, ge=0, le=3600, description="HPA stabilization before scaling up")
     scale_down_window_seconds: int = pydantic.Field(600, ge=0, le=3600, description="HPA stabilization before scaling down")
     polling_interval_seconds: int = pydantic.Field(15, ge=5, le=300)
+
+
+class AlertedModel(Spec):
+    """One served model as its alerts see it. Built by the stack program from the model's resolved
+    plan and its cache's storage class; plain values only, so the rules are pure functions of it."""
+
+    deployment: DnsLabel = pydantic.Field(description="the model's Deployment (= model.name)")
+    served_name: str = pydantic.Field(min_length=1, description="vLLM's model_name label")
+    startup_budget_seconds: int = pydantic.Field(gt=0, description="the resolved plan's start-up budget")
+    cache_claim: str = pydantic.Field(pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", description="the cache's PVC")
+    cache_reports_volume_stats: bool = pydantic.Field(description="kubelet volume stats measure the claim (its class's provisioner)")

@@ -3,9 +3,10 @@ Every key exists in the pinned charts' values.yaml (tests/unit/test_chart_values
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 from ..cluster import SystemPlacement
+from .alerts import REPLACED_CHART_RULES
 from .spec import MonitoringSpec
 
 RELEASE_NAME = "llmstack"
@@ -24,12 +25,13 @@ def prometheus_url(namespace: str) -> str:
     return f"http://{RELEASE_NAME}-prometheus.{namespace}.svc:{PROMETHEUS_PORT}"
 
 
-def kube_prometheus_stack_values(spec: MonitoringSpec, system: SystemPlacement, grafana_secret: str) -> dict:
+def kube_prometheus_stack_values(spec: MonitoringSpec, system: SystemPlacement, grafana_secret: Any) -> dict:
     """Prometheus, Alertmanager, Grafana and the exporters; controllers on the system pool, node
     exporter on every node (its chart default tolerates NoSchedule taints, GPU nodes included).
 
     Prometheus selects every ServiceMonitor, PodMonitor and PrometheusRule in every namespace (not
-    only the chart's own), so the objects of each model are found without extra labels.
+    only the chart's own), so the objects of each model are found without extra labels. Default rules
+    that would fire on every model start-up are disabled; alerts.py covers what they covered.
     """
     placement = system.scheduling()
     volume: dict = {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": spec.storage_size}}}
@@ -38,6 +40,7 @@ def kube_prometheus_stack_values(spec: MonitoringSpec, system: SystemPlacement, 
     return {
         "fullnameOverride": RELEASE_NAME,
         "crds": {"enabled": True},
+        "defaultRules": {"disabled": {rule: True for rule in REPLACED_CHART_RULES}},
         "prometheus": {"prometheusSpec": {
             **placement,
             "retention": spec.retention,
