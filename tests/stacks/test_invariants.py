@@ -8,13 +8,24 @@ import re
 from components.core.catalog.gpus import GPU_PRODUCT_LABEL, GPU_RESOURCE, GPUS, SHARED_SUFFIX
 from tests.conftest import stack_config
 
-WORKLOAD_KINDS = ("Deployment", "Job", "StatefulSet", "DaemonSet")
+WORKLOAD_KINDS = ("Deployment", "Job", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController")
 
 
 def pod_templates(plan):
+    """Every pod an object of the plan declares, whatever kind carries it."""
     for obj in plan.manifests.values():
         if obj["kind"] in WORKLOAD_KINDS:
             yield obj, obj["spec"]["template"]
+        elif obj["kind"] == "CronJob":
+            yield obj, obj["spec"]["jobTemplate"]["spec"]["template"]
+        elif obj["kind"] == "Pod":
+            yield obj, {"metadata": obj["metadata"], "spec": obj["spec"]}
+
+
+def test_no_pod_carrying_kind_is_missed(plan):
+    for obj in plan.manifests.values():
+        if "containers" in str(obj.get("spec", ""))[:100000] and obj["kind"] not in ("ConfigMap",):
+            assert any(o is obj for o, _ in pod_templates(plan)), f"{obj['kind']} carries pods the invariants do not check"
 
 
 def containers(pod_spec):
@@ -119,6 +130,10 @@ def test_serving_pods_read_weights_only_from_the_read_only_cache(plan):
 
 
 def test_serving_pods_drain_before_they_stop(plan):
+    from components.core.placement import surge_rollouts
+
+    config = stack_config(plan.stack)
+    surge = surge_rollouts(config.models, config.cluster.contract())
     for deployment in plan.model_deployments():
         spec = deployment["spec"]
         pod = spec["template"]["spec"]
@@ -128,7 +143,9 @@ def test_serving_pods_drain_before_they_stop(plan):
         args = vllm["args"]
         shutdown = int(args[args.index("--shutdown-timeout") + 1])
         assert 0 < shutdown < pod["terminationGracePeriodSeconds"] - vllm["lifecycle"]["preStop"]["sleep"]["seconds"]
-        assert spec["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+        # Start the new pod first where the pool has room for it; else one at a time (a surge pod would never schedule).
+        expected = {"maxUnavailable": 0, "maxSurge": 1} if surge[deployment["metadata"]["name"]] else {"maxUnavailable": 1, "maxSurge": 0}
+        assert spec["strategy"]["rollingUpdate"] == expected
         startup = vllm["startupProbe"]
         assert startup["periodSeconds"] * startup["failureThreshold"] >= 600
 
