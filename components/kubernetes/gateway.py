@@ -2,7 +2,11 @@
 
 Envoy Gateway (Gateway API) terminates TLS with a cert-manager certificate, checks the tenant's API
 key, its grant for the requested model and its limits; Envoy AI Gateway routes by the body's `model`
-to the model's vLLM Service. Every chart is pinned (components/core/catalog/charts.py)."""
+to the model's ready vLLM pods. Every chart is pinned (components/core/catalog/charts.py).
+
+Every Secret here (API keys, Cloudflare token, Redis password) is auto-named and replaced
+create-before-delete, and every reader takes its name from the Secret's output: adding a tenant or
+rotating a key never leaves a moment without valid keys."""
 
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ from ..core.gateway import objects, values
 from ..core.gateway.spec import AcmeIssuer, GatewaySpec
 from ..core.labels import CostLabels, platform_labels
 from ._base import (TOKEN_PREFIX, ComponentArgs, InputStr, child, custom_resource_kwargs, random_passwords,
-                    resource_kwargs, waits_for)
+                    replaceable_secret, resource_kwargs, waits_for)
 from .helm import chart_namespace, release
 
 API_KEY_LENGTH = 48
@@ -30,7 +34,8 @@ class RoutedModel(ComponentArgs):
     served_name: str
     """The `model` value clients send."""
     service_host: InputStr
-    """Cluster DNS name of the model's ClusterIP Service."""
+    """Cluster DNS name of the model's ClusterIP Service. Not what the gateway connects to: it
+    reaches the model's ready pods through a headless Service of its own (objects.endpoints_service)."""
     port: int
 
 
@@ -71,14 +76,27 @@ class Gateway(pulumi.ComponentResource):
         """Envoy Gateway, and the Redis its rate limiter counts in when a tenant has limits."""
         namespace = chart_namespace(f"{name}-envoy", ENVOY_GATEWAY, labels, self)
         limited = bool(objects.rate_limit_rules(args.spec.tenants))
-        if limited:
-            deployment, service = objects.redis(args.system, labels)
-            opts = child(self, depends_on=[namespace, *after])
-            k8s.apps.v1.Deployment(f"{name}-redis", **resource_kwargs(deployment), opts=opts)
-            k8s.core.v1.Service(f"{name}-redis-service", **resource_kwargs(service), opts=opts)
+        redis_auth = self._create_redis(name, args, labels, namespace, after) if limited else None
         return release(f"{name}-envoy-gateway", ENVOY_GATEWAY, namespace.metadata.name,
-                       values.envoy_gateway_values(args.system, limited), self,
+                       values.envoy_gateway_values(args.system, limited, redis_auth), self,
                        opts=pulumi.ResourceOptions(depends_on=after or None))
+
+    def _create_redis(self, name: str, args: GatewayArgs, labels: dict, namespace: pulumi.Resource,
+                      after: list) -> pulumi.Output:
+        """Redis with a generated password, kept in a Secret that Redis reads as its config and the
+        rate-limit service as REDIS_AUTH (returned: the Secret's name); a NetworkPolicy admits only
+        the rate-limit service's pods."""
+        password = random_passwords(self, f"{name}-redis", [objects.REDIS_PASSWORD_KEY])[objects.REDIS_PASSWORD_KEY]
+        auth = replaceable_secret(self, f"{name}-redis-auth", namespace=namespace.metadata.name, labels=labels, string_data={
+            objects.REDIS_PASSWORD_KEY: password,
+            objects.REDIS_CONFIG_KEY: pulumi.Output.concat(*objects.redis_config(password)),
+        })
+        deployment, service, policy = objects.redis(args.system, labels, auth.metadata.name)
+        opts = child(self, depends_on=[namespace, *after])
+        k8s.apps.v1.Deployment(f"{name}-redis", **resource_kwargs(deployment), opts=opts)
+        k8s.core.v1.Service(f"{name}-redis-service", **resource_kwargs(service), opts=opts)
+        k8s.networking.v1.NetworkPolicy(f"{name}-redis-netpol", **resource_kwargs(policy), opts=opts)
+        return auth.metadata.name
 
     def _create_ai_gateway(self, name: str, args: GatewayArgs, labels: dict, after: list,
                            envoy: pulumi.Resource) -> pulumi.Resource:
@@ -103,16 +121,15 @@ class Gateway(pulumi.ComponentResource):
             ),
             **values.cert_manager_typed(args.system),
         ), opts=child(self, depends_on=[envoy]))
-        issued = [manager]
+        issued: list = [manager]
+        cloudflare_secret = None
         if isinstance(issuer, AcmeIssuer) and issuer.challenge == "dns01-cloudflare":
             assert args.cloudflare_api_token is not None, "checked by config validation"
-            issued.append(k8s.core.v1.Secret(
-                f"{name}-cloudflare-token",
-                metadata={"name": objects.CLOUDFLARE_SECRET, "namespace": namespace.metadata.name, "labels": labels},
-                string_data={objects.CLOUDFLARE_KEY: pulumi.Output.secret(args.cloudflare_api_token)},
-                opts=child(self),
-            ))
-        for manifest in objects.issuers(args.spec, args.namespace, namespace.metadata.name, args.system, labels):
+            token = replaceable_secret(self, f"{name}-cloudflare-token", namespace=namespace.metadata.name, labels=labels,
+                                       string_data={objects.CLOUDFLARE_KEY: args.cloudflare_api_token})
+            cloudflare_secret = token.metadata.name
+        for manifest in objects.issuers(args.spec, args.namespace, namespace.metadata.name, args.system, labels,
+                                        cloudflare_secret):
             issued.append(self._custom(f"{name}-{manifest['kind'].lower()}-{manifest['metadata']['name']}", manifest, issued[:]))
         self._custom(f"{name}-certificate", objects.certificate(args.spec, args.namespace, labels), issued)
 
@@ -127,9 +144,14 @@ class Gateway(pulumi.ComponentResource):
         self._custom(f"{name}-https-redirect", objects.https_redirect(args.namespace, labels), [gateway])
 
     def _create_routes(self, name: str, args: GatewayArgs, labels: dict, after: list) -> None:
+        """Per model: its ready pods (a headless Service), as a Backend, and the route to it."""
         for model in args.models:
+            endpoints = k8s.core.v1.Service(
+                f"{name}-{model.name}-endpoints",
+                **resource_kwargs(objects.endpoints_service(model.name, model.port, args.namespace, labels)), opts=child(self))
+            host = pulumi.Output.concat(endpoints.metadata.name, ".", endpoints.metadata.namespace, ".svc.cluster.local")
             self._custom(f"{name}-{model.name}-backend",
-                         objects.backend(model.name, model.service_host, model.port, args.namespace, labels), after)
+                         objects.backend(model.name, host, model.port, args.namespace, labels), after)
             self._custom(f"{name}-{model.name}-service-backend",
                          objects.ai_service_backend(model.name, args.namespace, labels), after)
             route = objects.ai_gateway_route(model.name, model.served_name, args.spec.request_timeout_seconds,
@@ -139,10 +161,11 @@ class Gateway(pulumi.ComponentResource):
     def _create_policies(self, name: str, args: GatewayArgs, labels: dict, envoy: pulumi.Resource) -> pulumi.Output:
         tenants = args.spec.tenants
         keys = random_passwords(self, f"{name}-key", [t.name for t in tenants], API_KEY_LENGTH)
-        secret = k8s.core.v1.Secret(f"{name}-api-keys", **resource_kwargs(objects.api_keys_secret(keys, args.namespace, labels)),
-                                    opts=child(self))
+        # Envoy Gateway's API key Secret: one entry per tenant, the tenant's name mapping to its key.
+        secret = replaceable_secret(self, f"{name}-api-keys", namespace=args.namespace, labels=labels, string_data=keys)
         served = {model.name: model.served_name for model in args.models}
-        self._custom(f"{name}-security-policy", objects.security_policy(tenants, served, args.namespace, labels), [envoy, secret])
+        policy = objects.security_policy(tenants, served, secret.metadata.name, args.namespace, labels)
+        self._custom(f"{name}-security-policy", policy, [envoy])
         self._custom(f"{name}-backend-traffic-policy", objects.backend_traffic_policy(tenants, args.namespace, labels), [envoy])
         self._custom(f"{name}-client-traffic-policy", objects.client_traffic_policy(args.spec, args.namespace, labels), [envoy])
         return pulumi.Output.secret(pulumi.Output.all(**keys))

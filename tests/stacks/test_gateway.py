@@ -1,23 +1,42 @@
 """The front door, in every stack's plan: each model is reachable through exactly one route of the
-gateway and no other way; every HTTPS listener has a certificate; tenants get exactly what config
-grants them; and the serving namespace's NetworkPolicies allow exactly the flows the design lists."""
+gateway and no other way, to its ready pods; every HTTPS listener has a certificate; tenants get
+exactly what config grants them; secrets are replaced without a gap; and the NetworkPolicies (serving
+namespace, and Redis in Envoy Gateway's) allow exactly the flows the design lists."""
 
 from __future__ import annotations
 
 import pytest
+import yaml
 
-from components.core.catalog.charts import ENVOY_GATEWAY, KUBE_PROMETHEUS_STACK
+from components.core.catalog.charts import CERT_MANAGER, ENVOY_GATEWAY, KUBE_PROMETHEUS_STACK
 from components.core.gateway import objects as gw
 from components.core.gateway.spec import ALL_MODELS, AcmeIssuer
 from components.core.monitoring.values import PROMETHEUS_POD_LABELS
 from tests.conftest import dependencies, stack_config
 from tests.netpol import External, Pod, allowed
+from tools.recorder import SECRET, autoname
 
 VLLM_PORT = 8000
+SECRET_TYPE = "kubernetes:core/v1:Secret"
 
 
 def named(plan, kind: str) -> dict[str, dict]:
     return {o["metadata"]["name"]: o for o in plan.objects(kind)}
+
+
+def masked(value) -> bool:
+    """Whether a recorded value is a Pulumi secret throughout (a map may be masked whole or per entry)."""
+    return value == SECRET or (isinstance(value, dict) and bool(value) and all(masked(v) for v in value.values()))
+
+
+def gateway_resources(plan) -> dict[str, dict]:
+    """The Gateway component's registrations (resources.json), by resource name."""
+    return {r["name"]: r for r in plan.resources if r["urn"].split("::")[-2].startswith("llmstack:kubernetes:Gateway")}
+
+
+def envoy_gateway_values(plan) -> dict:
+    release = yaml.safe_load((plan.path / "releases" / f"{ENVOY_GATEWAY.namespace}-{ENVOY_GATEWAY.name}.yaml").read_text())
+    return release["values"]["config"]["envoyGateway"]
 
 
 def test_every_model_is_reachable_through_exactly_one_route(plan):
@@ -36,7 +55,11 @@ def test_every_model_is_reachable_through_exactly_one_route(plan):
         (ref,) = rule["backendRefs"]
         backend = backends[service_backends[ref["name"]]["spec"]["backendRef"]["name"]]
         (endpoint,) = backend["spec"]["endpoints"]
-        assert endpoint["fqdn"] == {"hostname": f"{model.name}.{namespace}.svc.cluster.local", "port": VLLM_PORT}
+        # The model's pods, through its headless Service (see test_rollouts_reach_only_ready_pods...).
+        endpoints = services[gw.endpoints_service_name(model.name)]
+        assert endpoint["fqdn"] == {"hostname": f"{endpoints['metadata']['name']}.{namespace}.svc.cluster.local",
+                                    "port": VLLM_PORT}
+        assert endpoints["spec"]["selector"] == services[model.name]["spec"]["selector"]
         assert services[model.name]["spec"]["ports"][0]["port"] == VLLM_PORT
         # Streams outlast AI Gateway's 60 s default request timeout.
         assert int(rule["timeouts"]["request"].rstrip("s")) >= 300
@@ -102,8 +125,10 @@ def test_tenants_get_exactly_their_granted_models(plan):
     (client,) = plan.objects("ClientTrafficPolicy")
     assert client["spec"]["headers"]["earlyRequestHeaders"]["remove"] == [gw.TENANT_HEADER]
     # One generated key per tenant, stored only as a secret.
-    (secret,) = [s for s in plan.objects("Secret") if s["metadata"]["name"] == gw.API_KEYS_SECRET]
-    assert secret["stringData"] == "[secret]"
+    (ref,) = spec["apiKeyAuth"]["credentialRefs"]
+    (secret,) = [s for s in plan.objects("Secret") if s["metadata"]["name"] == ref["name"]]
+    assert secret["metadata"]["namespace"] == policy["metadata"]["namespace"]
+    assert masked(secret["stringData"])
     keys = {r["name"] for r in plan.resources if r["type"] == "random:index/randomPassword:RandomPassword"
             and r["name"].startswith("gateway-key-")}
     assert keys == {f"gateway-key-{t.name}" for t in config.gateway.tenants}
@@ -132,8 +157,43 @@ def test_limits_are_per_tenant_and_shared_across_models(plan):
     assert found == expected
     redis = [d for d in plan.objects("Deployment") if d["metadata"]["name"] == gw.REDIS_NAME]
     assert bool(redis) == bool(expected), "Redis holds the counters exactly when there are limits"
-    # Retried only when vLLM never saw the request.
-    assert set(policy["spec"]["retry"]["retryOn"]["triggers"]) <= {"connect-failure", "refused-stream", "reset-before-request"}
+
+
+# Triggers that fire only when vLLM did no work for the request: it never got it, or (503) refused it
+# before scheduling it. Never `reset`, `5xx` or `gateway-error`: those include a generation cut short.
+SAFE_RETRY_TRIGGERS = {"connect-failure", "refused-stream", "reset-before-request", "retriable-status-codes"}
+
+
+def test_rollouts_reach_only_ready_pods_and_retry_only_what_did_no_work(plan):
+    """Envoy routes to each model's ready pods (the headless Service's DNS name: one host per ready
+    pod), re-resolving fast enough that a stopping pod is dropped while its preStop pause still serves;
+    and retries on another pod only what vLLM did no work for."""
+    services, deployments = named(plan, "Service"), named(plan, "Deployment")
+    namespace = stack_config(plan.stack).serving.namespace
+    for backend in plan.objects("Backend"):
+        (endpoint,) = backend["spec"]["endpoints"]
+        host, port = endpoint["fqdn"]["hostname"], endpoint["fqdn"]["port"]
+        service_name, service_namespace, rest = host.split(".", 2)
+        assert (service_namespace, rest) == (namespace, "svc.cluster.local"), host
+        service = services[service_name]
+        assert service["spec"]["clusterIP"] == "None", f"{host}: a cluster IP hides which pods are ready"
+        assert not service["spec"].get("publishNotReadyAddresses"), host
+        assert port in {p["port"] for p in service["spec"]["ports"]}
+        pods = deployments[backend["metadata"]["name"]]["spec"]["template"]
+        assert service["spec"]["selector"].items() <= pods["metadata"]["labels"].items()
+        # Not the model's own labels: its ServiceMonitor would scrape every pod twice.
+        assert service["metadata"]["labels"].get("app.kubernetes.io/name") != "vllm"
+    (policy,) = plan.objects("BackendTrafficPolicy")
+    dns = policy["spec"]["dns"]
+    assert dns["respectDnsTtl"] is False
+    refresh = int(dns["dnsRefreshRate"].rstrip("s"))
+    for deployment in plan.model_deployments():
+        settle = deployment["spec"]["template"]["spec"]["containers"][0]["lifecycle"]["preStop"]["sleep"]["seconds"]
+        assert refresh + gw.CLUSTER_DNS_TTL_SECONDS < settle, deployment["metadata"]["name"]
+    retry = policy["spec"]["retry"]
+    assert set(retry["retryOn"]["triggers"]) <= SAFE_RETRY_TRIGGERS
+    assert "retriable-status-codes" in retry["retryOn"]["triggers"] and retry["retryOn"]["httpStatusCodes"] == [503]
+    assert retry["numRetries"] >= 1
 
 
 def test_streams_are_not_cut_by_idle_timeouts(plan):
@@ -215,7 +275,7 @@ def test_acme_solvers_are_reachable_from_the_gateway_only_with_http01(plan):
     http01 = isinstance(issuer, AcmeIssuer) and issuer.challenge == "http01"
     assert allowed(policies, pods["envoy"], pods["solver"], gw.ACME_SOLVER_PORT) == http01
     assert not allowed(policies, pods["neighbour"], pods["solver"], gw.ACME_SOLVER_PORT)
-    names = {p["metadata"]["name"] for p in policies}
+    names = {p["metadata"]["name"] for p in policies if p["metadata"]["namespace"] == config.serving.namespace}
     assert names == {"default-deny", "vllm", "model-cache-populate", *(["acme-http01-solver"] if http01 else [])}
 
 
@@ -252,3 +312,122 @@ def test_the_gateway_is_created_in_an_order_that_works(plan):
             assert "gateway-envoy-gateway" in after[name], name
         if resource["type"].startswith("kubernetes:cert-manager.io/"):
             assert "gateway-cert-manager" in after[name], name
+
+
+# -- Secrets: replaced create-before-delete, read by name from the Secret's output ------------------
+
+def _secret(plan, resources: dict, resource_name: str) -> dict:
+    """The Secret a gateway resource registers; it must have been registered without a name, so
+    pulumi-kubernetes names it (`<resource name>-<suffix>`) and replaces it create-before-delete."""
+    resource = resources[resource_name]
+    assert resource["type"] == SECRET_TYPE
+    name = resource["inputs"]["metadata"]["name"]
+    assert name == autoname(SECRET_TYPE, resource_name), f"{resource_name} has a fixed name: replacing it deletes it first"
+    assert not resource.get("options", {}).get("deleteBeforeReplace"), resource_name
+    assert masked(resource["inputs"]["stringData"]), f"{resource_name}: its data must be a Pulumi secret"
+    (secret,) = [s for s in plan.objects("Secret") if s["metadata"]["name"] == name]
+    return secret
+
+
+def test_the_api_key_secret_is_replaced_before_the_old_one_goes(plan):
+    """Adding a tenant or rotating a key changes the Secret's data, which replaces it: a new Secret
+    is created, the SecurityPolicy is switched to it (its name comes from the new Secret's output,
+    so Pulumi updates the policy after creating it), and only then is the old one deleted."""
+    resources = gateway_resources(plan)
+    secret = _secret(plan, resources, "gateway-api-keys")
+    (policy,) = plan.objects("SecurityPolicy")
+    assert policy["spec"]["apiKeyAuth"]["credentialRefs"] == [{"group": "", "kind": "Secret", "name": secret["metadata"]["name"]}]
+    assert resources["gateway-api-keys"]["urn"] in resources["gateway-security-policy"]["dependsOn"]
+    assert plan.outputs["apiKeys"] == SECRET
+
+
+def test_the_cloudflare_token_secret_is_replaced_before_the_old_one_goes(plan):
+    config = stack_config(plan.stack)
+    issuer = config.gateway.tls.issuer
+    resources = gateway_resources(plan)
+    if not (isinstance(issuer, AcmeIssuer) and issuer.challenge == "dns01-cloudflare"):
+        assert "gateway-cloudflare-token" not in resources
+        return
+    secret = _secret(plan, resources, "gateway-cloudflare-token")
+    assert secret["metadata"]["namespace"] == CERT_MANAGER.namespace, "a ClusterIssuer reads Secrets in cert-manager's namespace"
+    (acme,) = [i for i in plan.objects("ClusterIssuer") if "acme" in i["spec"]]
+    (solver,) = acme["spec"]["acme"]["solvers"]
+    assert solver["dns01"]["cloudflare"]["apiTokenSecretRef"] == {"name": secret["metadata"]["name"], "key": gw.CLOUDFLARE_KEY}
+    (issuer_resource,) = [r for r in resources.values() if r["type"].endswith(":ClusterIssuer")]
+    assert resources["gateway-cloudflare-token"]["urn"] in issuer_resource["dependsOn"]
+
+
+def test_the_cloudflare_stack_is_covered():
+    """Guard: some stack the tests plan has a DNS-01 Cloudflare issuer, so the test above checks it."""
+    from tests.conftest import ALL_STACKS
+
+    issuers = [stack_config(stack).gateway.tls.issuer for stack in ALL_STACKS]
+    assert any(isinstance(i, AcmeIssuer) and i.challenge == "dns01-cloudflare" for i in issuers)
+
+
+# -- Redis: a password only the rate limiter has, and a NetworkPolicy only it passes --------------
+
+def _redis(plan):
+    (deployment,) = [d for d in plan.objects("Deployment") if d["metadata"]["name"] == gw.REDIS_NAME] or [None]
+    return deployment
+
+
+def test_redis_requires_a_password_that_only_the_rate_limiter_is_given(plan):
+    deployment = _redis(plan)
+    if deployment is None:
+        assert "rateLimit" not in envoy_gateway_values(plan)
+        return
+    resources = gateway_resources(plan)
+    secret = _secret(plan, resources, "gateway-redis-auth")
+    name = secret["metadata"]["name"]
+    assert secret["metadata"]["namespace"] == ENVOY_GATEWAY.namespace
+    pod = deployment["spec"]["template"]["spec"]
+    (redis,) = pod["containers"]
+    args = redis["args"]
+    # The image's entrypoint starts `redis-server <file>` when the first argument ends in .conf.
+    assert args[0] == f"{gw.REDIS_CONFIG_DIR}/{gw.REDIS_CONFIG_KEY}" and args[0].endswith(".conf")
+    assert args[args.index("--protected-mode") + 1] == "yes"
+    assert not any("requirepass" in a for a in args), "the password is not on the command line"
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    (mount,) = [m for m in redis["volumeMounts"] if m["mountPath"] == gw.REDIS_CONFIG_DIR]
+    assert volumes[mount["name"]]["secret"]["secretName"] == name
+    assert resources["gateway-redis-auth"]["urn"] in resources["gateway-redis"]["dependsOn"]
+    # The rate limiter sends the same Secret's password (envoyproxy/ratelimit REDIS_AUTH).
+    patch = envoy_gateway_values(plan)["provider"]["kubernetes"]["rateLimitDeployment"]["patch"]
+    assert patch["type"] == "StrategicMerge"
+    (container,) = patch["value"]["spec"]["template"]["spec"]["containers"]
+    assert container["name"] == gw.RATELIMIT_CONTAINER
+    assert {"name": "REDIS_AUTH", "valueFrom": {"secretKeyRef": {"name": name, "key": gw.REDIS_PASSWORD_KEY}}} in container["env"]
+    assert resources["gateway-redis-auth"]["urn"] in resources["gateway-envoy-gateway"]["dependsOn"]
+
+
+def _redis_pods(plan):
+    deployment = _redis(plan)
+    namespace = stack_config(plan.stack).serving.namespace
+    return {
+        "redis": Pod(ENVOY_GATEWAY.namespace, deployment["spec"]["template"]["metadata"]["labels"]),
+        "ratelimit": Pod(ENVOY_GATEWAY.namespace, gw.RATELIMIT_POD_LABELS),
+        "foreign-ratelimit": Pod("default", gw.RATELIMIT_POD_LABELS),
+        "envoy": Pod(ENVOY_GATEWAY.namespace, gw.envoy_pod_labels(namespace)),
+        "controller": Pod(ENVOY_GATEWAY.namespace, {"control-plane": "envoy-gateway", "app.kubernetes.io/name": "gateway-helm"}),
+        "neighbour": Pod(ENVOY_GATEWAY.namespace, {"app": "debug"}),
+        "vllm": Pod(namespace, plan.model_deployments()[0]["spec"]["template"]["metadata"]["labels"]),
+        "internet": External("18.160.102.50"),
+    }
+
+
+def test_only_the_rate_limiter_reaches_redis(plan):
+    policies = plan.objects("NetworkPolicy")
+    if _redis(plan) is None:
+        assert not [p for p in policies if p["metadata"]["namespace"] == ENVOY_GATEWAY.namespace]
+        return
+    pods = _redis_pods(plan)
+    redis = pods["redis"]
+    assert allowed(policies, pods["ratelimit"], redis, gw.REDIS_PORT)
+    assert not allowed(policies, pods["ratelimit"], redis, 6380)
+    for source in ("foreign-ratelimit", "envoy", "controller", "neighbour", "vllm", "redis"):
+        assert not allowed(policies, pods[source], redis, gw.REDIS_PORT), source
+    assert not allowed(policies, External("10.40.1.20"), redis, gw.REDIS_PORT)
+    # Redis connects nowhere; the policy isolates Redis only, not its neighbours.
+    assert not allowed(policies, redis, pods["internet"], 443)
+    assert allowed(policies, pods["ratelimit"], pods["neighbour"], 8080)

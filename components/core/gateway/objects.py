@@ -2,17 +2,24 @@
 cert-manager issuers and certificates, and the Redis that holds rate-limit counters.
 
 Request path: client -> cloud load balancer (TCP) -> Envoy (TLS, API key, tenant grant, limits)
--> AI Gateway ext_proc (reads the body's `model`, sets x-ai-eg-model) -> the model's route -> vLLM
-Service. Field names are those of the pinned CRDs, copied under tests/data/crds/.
+-> AI Gateway ext_proc (reads the body's `model`, sets x-ai-eg-model) -> the model's route -> one of
+the model's ready vLLM pods. Field names are those of the pinned CRDs, copied under tests/data/crds/.
+
+Secrets (API keys, the Cloudflare token, Redis's password) are not built here: they are auto-named
+Secrets (components/kubernetes/_base.replaceable_secret) whose names the builders take as arguments.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any, Optional, Sequence
 
 from ..catalog.charts import AI_GATEWAY, CERT_MANAGER, ENVOY_GATEWAY
 from ..catalog.images import REDIS, REDIS_GID, REDIS_UID
 from ..cluster import SystemPlacement
+from ..labels import selector_labels
+from ..manifests import vllm
+from ..manifests.network import Peer
 from ..manifests.security import PULL_IF_NOT_PRESENT, TAG_NOT_DIGEST, container_security_context, scan_exceptions
 from .spec import ALL_MODELS, AcmeIssuer, ExistingIssuer, GatewaySpec, SelfSignedIssuer, Tenant
 
@@ -28,7 +35,6 @@ SERVICE_NAME = "llmstack-gateway"
 """The Envoy LoadBalancer Service, in the Envoy Gateway namespace."""
 HTTP_LISTENER, HTTPS_LISTENER = "http", "https"
 TLS_SECRET = "llmstack-gateway-tls"
-API_KEYS_SECRET = "llmstack-api-keys"
 TENANT_HEADER = "x-llmstack-tenant"
 """Set by Envoy from the API key's tenant (a client-sent one is removed first); vLLM sees it."""
 # AI Gateway's ext_proc writes the body's `model` here, overwriting any client value
@@ -54,20 +60,47 @@ def envoy_pod_labels(gateway_namespace: str) -> dict[str, str]:
 ENVOY_GATEWAY_NAMESPACE = ENVOY_GATEWAY.namespace
 REDIS_NAME, REDIS_PORT = "llmstack-ratelimit-redis", 6379
 REDIS_URL = f"{REDIS_NAME}.{ENVOY_GATEWAY.namespace}.svc.cluster.local:{REDIS_PORT}"
+# Keys of the Secret holding Redis's password: the bare password (envoyproxy/ratelimit reads it from
+# REDIS_AUTH: src/settings/settings.go, src/redis/driver_impl.go at 60d8e81b, where a value without
+# ':' is a password for the default user) and a config file setting it (redis-server <file>.conf).
+REDIS_PASSWORD_KEY, REDIS_CONFIG_KEY = "password", "redis.conf"
+REDIS_CONFIG_DIR = "/etc/redis"
+# The pods of Envoy Gateway's rate-limit service, the only clients of Redis: the labels Envoy Gateway
+# v1.8.3 gives them (internal/infrastructure/kubernetes/ratelimit/resource.go rateLimitLabels), in
+# its own namespace; its container is named InfraName.
+RATELIMIT_POD_LABELS = {
+    "app.kubernetes.io/name": "envoy-ratelimit",
+    "app.kubernetes.io/component": "ratelimit",
+    "app.kubernetes.io/managed-by": "envoy-gateway",
+}
+RATELIMIT_CONTAINER = "envoy-ratelimit"
 # cert-manager's HTTP-01 solver pods (pkg/issuer/acme/http/pod.go) listen on 8089 and carry this label.
 ACME_SOLVER_LABELS = {"acme.cert-manager.io/http01-solver": "true"}
 ACME_SOLVER_PORT = 8089
 SELF_SIGNED_ISSUER, CA_ISSUER, CA_SECRET = "llmstack-selfsigned", "llmstack-ca", "llmstack-ca"
 ACME_ISSUER, ACME_ACCOUNT_SECRET = "llmstack-acme", "llmstack-acme-account"
-CLOUDFLARE_SECRET, CLOUDFLARE_KEY = "llmstack-cloudflare-api-token", "api-token"
+CLOUDFLARE_KEY = "api-token"
 ENVOY_RESOURCES = {"requests": {"cpu": "500m", "memory": "512Mi"}, "limits": {"memory": "2Gi"}}
 # AI Gateway's recommendation: Envoy's 32 KiB default buffer is too small for LLM request bodies.
 BUFFER_LIMIT = "50Mi"
 # TCP keepalives well inside the 350 s idle timeout of AWS NLBs (and most cloud load balancers), so a
 # stream that is quiet while a long prompt is prefilled keeps its connection.
 KEEPALIVE = {"idleTime": "60s", "interval": "30s", "probes": 3}
-# Retried only when the request never reached vLLM: a generation is not repeated.
-RETRY_TRIGGERS = ["connect-failure", "refused-stream", "reset-before-request"]
+# Retried (on another pod: Envoy Gateway adds the previous_hosts predicate) only when vLLM did no
+# work for the request: it never reached vLLM, or vLLM 0.33.0 refused it with a 503, which it answers
+# only before scheduling (admission limits: QueueOverflowError, MaxQueuedTokensError; a paused engine:
+# RetryableRequestError; vllm/exceptions.py, v1/engine/async_llm.py check_admission, v1/engine/core.py).
+# A `reset` after the request was sent is not retried: the generation may have started.
+RETRY_TRIGGERS = ["connect-failure", "refused-stream", "reset-before-request", "retriable-status-codes"]
+RETRY_STATUS_CODES = [503]
+# Each model's Backend names its headless Service, so Envoy (a STRICT_DNS cluster) holds one host per
+# ready pod and drains a pod's connections once DNS stops returning it. CoreDNS answers for a
+# headless Service with the ready endpoints only, with a 5 s TTL (kubernetes plugin `ttl` default);
+# Envoy re-resolves every DNS_REFRESH_SECONDS. Their sum stays below vLLM's preStop pause
+# (manifests/vllm.ENDPOINT_SETTLE_SECONDS), so Envoy has dropped a stopping pod before vLLM starts
+# draining (and would answer a new request 200 with finish_reason "abort", which cannot be retried).
+DNS_REFRESH_SECONDS = 2
+CLUSTER_DNS_TTL_SECONDS = 5
 
 
 def _meta(name: str, namespace: Any, labels: dict, **extra: Any) -> dict:
@@ -154,12 +187,39 @@ def https_redirect(namespace: Any, labels: dict) -> dict:
 
 # -- Routes: one per model ----------------------------------------------------------------------------
 
-def backend(model: str, service_host: str, port: int, namespace: Any, labels: dict) -> dict:
-    """The vLLM Service as an Envoy Gateway Backend: AIServiceBackend accepts nothing else."""
+def endpoints_service_name(model: str) -> str:
+    """`<model>-endpoints`, shortened (with a hash, so it stays unique) to fit a 63-character name."""
+    name = f"{model}-endpoints"
+    if len(name) <= 63:
+        return name
+    digest = hashlib.sha1(model.encode()).hexdigest()[:8]
+    return f"{model[:63 - len(digest) - len('--endpoints')]}-{digest}-endpoints"
+
+
+def endpoints_service(model: str, port: int, namespace: Any, labels: dict) -> dict:
+    """The model's ready pods, by name: a headless Service (no cluster IP) whose DNS name resolves to
+    the address of each ready pod of the model. `labels` must not be the model's own: the model's
+    ServiceMonitor selects its Service by those, and would scrape every pod twice."""
+    return {
+        "apiVersion": "v1", "kind": "Service",
+        "metadata": _meta(endpoints_service_name(model), namespace, labels),
+        "spec": {
+            "type": "ClusterIP", "clusterIP": "None", "publishNotReadyAddresses": False,
+            "selector": selector_labels(vllm.COMPONENT, model),
+            "ports": [{"name": vllm.PORT_NAME, "port": port, "targetPort": vllm.PORT_NAME, "protocol": "TCP",
+                       "appProtocol": "http"}],
+        },
+    }
+
+
+def backend(model: str, endpoints_host: Any, port: int, namespace: Any, labels: dict) -> dict:
+    """The model's pods as an Envoy Gateway Backend (AIServiceBackend accepts nothing else, and a
+    Backend takes no Service): the headless Service's DNS name, so Envoy connects to each ready pod
+    rather than to a cluster IP that keeps pooled connections on a pod after it stops being ready."""
     return {
         "apiVersion": ENVOY_API_VERSION, "kind": "Backend",
         "metadata": _meta(model, namespace, labels),
-        "spec": {"endpoints": [{"fqdn": {"hostname": service_host, "port": port}}]},
+        "spec": {"endpoints": [{"fqdn": {"hostname": endpoints_host, "port": port}}]},
     }
 
 
@@ -194,9 +254,13 @@ def ai_gateway_route(model: str, served_name: str, request_timeout_seconds: int,
 
 # -- Policies -----------------------------------------------------------------------------------------
 
-def security_policy(tenants: Sequence[Tenant], served_names: dict[str, str], namespace: Any, labels: dict) -> dict:
+def security_policy(tenants: Sequence[Tenant], served_names: dict[str, str], api_keys_secret: Any, namespace: Any,
+                    labels: dict) -> dict:
     """API key -> tenant (401 without a known key); tenant x model grant (403 otherwise). The HTTP
-    listener is left open: it only redirects, and ACME must reach its challenges there."""
+    listener is left open: it only redirects, and ACME must reach its challenges there.
+
+    `api_keys_secret`: name of the Secret holding one entry per tenant, the tenant's name mapping to
+    its key (the pinned CRD: each key is stored under the client id)."""
     rules = []
     for tenant in tenants:
         principal = [{"name": TENANT_HEADER, "values": [tenant.name]}]
@@ -209,7 +273,7 @@ def security_policy(tenants: Sequence[Tenant], served_names: dict[str, str], nam
         "spec": {
             "targetRefs": [_gateway_ref(HTTPS_LISTENER)],
             "apiKeyAuth": {
-                "credentialRefs": [{"group": "", "kind": "Secret", "name": API_KEYS_SECRET}],
+                "credentialRefs": [{"group": "", "kind": "Secret", "name": api_keys_secret}],
                 # Envoy strips a leading "Bearer ", so OpenAI clients' `Authorization: Bearer <key>` works.
                 "extractFrom": [{"headers": ["Authorization"]}],
                 "forwardClientIDHeader": TENANT_HEADER,
@@ -244,8 +308,9 @@ def rate_limit_rules(tenants: Sequence[Tenant]) -> list[dict]:
 def backend_traffic_policy(tenants: Sequence[Tenant], namespace: Any, labels: dict) -> dict:
     spec: dict = {
         "targetRefs": [_gateway_ref(HTTPS_LISTENER)],
-        "retry": {"numRetries": 2, "retryOn": {"triggers": RETRY_TRIGGERS},
+        "retry": {"numRetries": 2, "retryOn": {"triggers": RETRY_TRIGGERS, "httpStatusCodes": RETRY_STATUS_CODES},
                   "perRetry": {"backOff": {"baseInterval": "100ms", "maxInterval": "1s"}}},
+        "dns": {"dnsRefreshRate": f"{DNS_REFRESH_SECONDS}s", "respectDnsTtl": False},
     }
     rules = rate_limit_rules(tenants)
     if rules:
@@ -269,12 +334,6 @@ def client_traffic_policy(spec: GatewaySpec, namespace: Any, labels: dict) -> di
     }
 
 
-def api_keys_secret(keys: Any, namespace: Any, labels: dict) -> dict:
-    """Envoy Gateway's API key Secret: one entry per tenant, the tenant's name mapping to its key."""
-    return {"apiVersion": "v1", "kind": "Secret", "metadata": _meta(API_KEYS_SECRET, namespace, labels),
-            "type": "Opaque", "stringData": keys}
-
-
 # -- TLS: cert-manager --------------------------------------------------------------------------------
 
 def issuer_ref(spec: GatewaySpec) -> dict:
@@ -291,8 +350,9 @@ def _cluster_issuer(name: str, spec: dict, labels: dict) -> dict:
 
 
 def issuers(spec: GatewaySpec, gateway_namespace: Any, cert_manager_namespace: Any, system: SystemPlacement,
-            labels: dict) -> list[dict]:
-    """The ClusterIssuers (and, for a self-signed setup, the CA certificate) the gateway certificate needs."""
+            labels: dict, cloudflare_secret: Any = None) -> list[dict]:
+    """The ClusterIssuers (and, for a self-signed setup, the CA certificate) the gateway certificate needs.
+    `cloudflare_secret`: name of the Secret (in cert-manager's namespace) holding the DNS-01 token."""
     issuer = spec.tls.issuer
     if isinstance(issuer, SelfSignedIssuer):
         ca = {
@@ -312,7 +372,9 @@ def issuers(spec: GatewaySpec, gateway_namespace: Any, cert_manager_namespace: A
                 "podTemplate": {"spec": system.scheduling()},
             }}}
         else:
-            solver = {"dns01": {"cloudflare": {"apiTokenSecretRef": {"name": CLOUDFLARE_SECRET, "key": CLOUDFLARE_KEY}}}}
+            if cloudflare_secret is None:
+                raise ValueError("a dns01-cloudflare issuer needs the name of the Secret holding the token")
+            solver = {"dns01": {"cloudflare": {"apiTokenSecretRef": {"name": cloudflare_secret, "key": CLOUDFLARE_KEY}}}}
         return [_cluster_issuer(ACME_ISSUER, {"acme": {
             "server": issuer.directory, "email": issuer.email,
             "privateKeySecretRef": {"name": ACME_ACCOUNT_SECRET}, "solvers": [solver],
@@ -332,8 +394,19 @@ def certificate(spec: GatewaySpec, namespace: Any, labels: dict) -> dict:
 
 # -- Redis for global rate limits ---------------------------------------------------------------------
 
-def redis(system: SystemPlacement, labels: dict) -> list[dict]:
-    """A single, unpersisted Redis: losing it resets the counters, nothing else."""
+def redis_config(password: Any) -> list:
+    """The config file Redis starts from: only the password (the rest are arguments). Parts to join
+    with Output.concat, so the password stays a secret."""
+    return ["requirepass ", password, "\n"]
+
+
+def redis(system: SystemPlacement, labels: dict, auth_secret: Any) -> list[dict]:
+    """A single, unpersisted Redis: losing it resets the counters, nothing else. Clients must
+    authenticate with the password in `auth_secret` (a Secret with REDIS_PASSWORD_KEY and
+    REDIS_CONFIG_KEY), mounted as its config file: the image's entrypoint runs `redis-server <file>`
+    when the first argument ends in .conf (redis/docker-library-redis docker-entrypoint.sh), no shell
+    and no password on the command line. Protected mode is on (the image compiles it off): should the
+    password ever be missing, Redis still refuses every client from outside the pod."""
     selector = {"app.kubernetes.io/name": "redis", "app.kubernetes.io/instance": REDIS_NAME}
     namespace = ENVOY_GATEWAY.namespace
     pod = {
@@ -343,15 +416,21 @@ def redis(system: SystemPlacement, labels: dict) -> list[dict]:
                             "seccompProfile": {"type": "RuntimeDefault"}},
         "containers": [{
             "name": "redis", "image": REDIS.reference, "imagePullPolicy": "IfNotPresent",
-            "args": ["--save", "", "--appendonly", "no", "--protected-mode", "no"],
+            "args": [f"{REDIS_CONFIG_DIR}/{REDIS_CONFIG_KEY}", "--save", "", "--appendonly", "no", "--protected-mode", "yes"],
             "ports": [{"name": "redis", "containerPort": REDIS_PORT, "protocol": "TCP"}],
             "readinessProbe": {"tcpSocket": {"port": "redis"}, "periodSeconds": 5},
             "livenessProbe": {"tcpSocket": {"port": "redis"}, "periodSeconds": 10, "failureThreshold": 6},
             "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}},
             "securityContext": container_security_context(read_only_root=True),
-            "volumeMounts": [{"name": "data", "mountPath": "/data"}],
+            "volumeMounts": [{"name": "data", "mountPath": "/data"},
+                             {"name": "config", "mountPath": REDIS_CONFIG_DIR, "readOnly": True}],
         }],
-        "volumes": [{"name": "data", "emptyDir": {"sizeLimit": "1Gi"}}],
+        "volumes": [
+            {"name": "data", "emptyDir": {"sizeLimit": "1Gi"}},
+            # Readable by the group (fsGroup), that is by Redis's user, and no one else.
+            {"name": "config", "secret": {"secretName": auth_secret, "defaultMode": 0o440,
+                                          "items": [{"key": REDIS_CONFIG_KEY, "path": REDIS_CONFIG_KEY}]}},
+        ],
     }
     return [
         {"apiVersion": "apps/v1", "kind": "Deployment",
@@ -362,7 +441,22 @@ def redis(system: SystemPlacement, labels: dict) -> list[dict]:
         {"apiVersion": "v1", "kind": "Service", "metadata": _meta(REDIS_NAME, namespace, labels),
          "spec": {"type": "ClusterIP", "selector": selector,
                   "ports": [{"name": "redis", "port": REDIS_PORT, "targetPort": "redis", "protocol": "TCP"}]}},
+        redis_network_policy(selector, labels),
     ]
+
+
+def redis_network_policy(redis_labels: dict, labels: dict) -> dict:
+    """Only the rate-limit service's pods reach Redis, on its port; Redis itself connects nowhere."""
+    ratelimit = Peer(ENVOY_GATEWAY.namespace, RATELIMIT_POD_LABELS)
+    return {
+        "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+        "metadata": _meta(REDIS_NAME, ENVOY_GATEWAY.namespace, labels),
+        "spec": {
+            "podSelector": {"matchLabels": redis_labels},
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": [{"from": [ratelimit.selector()], "ports": [{"protocol": "TCP", "port": REDIS_PORT}]}],
+        },
+    }
 
 
 def ca_certificate_command() -> str:

@@ -76,14 +76,34 @@ class TlsSpec(Spec):
     issuer: Issuer = SelfSignedIssuer(type="selfSigned")
 
 
+# Envoy Gateway v1.8.3's BackendTrafficPolicy (tests/data/crds) takes a global rate limit's
+# `limit.requests` up to 4294967295 (a uint32) and at most 256 rules; the SecurityPolicy takes at most
+# 256 values in one principal header (a tenant's granted models). All tenants' limits live in one
+# policy, which the API server refuses whole if any of them is out of range: so each is checked here.
+MAX_RATE_LIMIT = 4_294_967_295
+MAX_RATE_LIMIT_RULES = 256
+MAX_GRANTED_MODELS = 256
+
+
 class Tenant(Spec):
     """One API consumer: its own key, the models it may call, and its limits."""
 
     name: DnsLabel = pydantic.Field(description="names the tenant's key; sent upstream as x-llmstack-tenant")
-    models: list[str] = pydantic.Field(min_length=1, description="names of `models` entries it may call, or [\"*\"]")
-    requests_per_minute: Optional[int] = pydantic.Field(None, ge=1, description="unset: no request limit")
-    tokens_per_minute: Optional[int] = pydantic.Field(None, ge=1, description="prompt + completion tokens; unset: no limit")
-    tokens_per_day: Optional[int] = pydantic.Field(None, ge=1, description="prompt + completion tokens; unset: no limit")
+    models: list[str] = pydantic.Field(min_length=1, max_length=MAX_GRANTED_MODELS,
+                                       description="names of `models` entries it may call, or [\"*\"]")
+    # Whole numbers (strict: 1.5 or 600.0 are mistakes, not 600; `true` is refused by Spec) within
+    # Envoy Gateway's bound, which replaces Spec's int32 one.
+    requests_per_minute: Optional[int] = pydantic.Field(None, ge=1, le=MAX_RATE_LIMIT, strict=True,
+                                                        description="unset: no request limit")
+    tokens_per_minute: Optional[int] = pydantic.Field(None, ge=1, le=MAX_RATE_LIMIT, strict=True,
+                                                      description="prompt + completion tokens; unset: no limit")
+    tokens_per_day: Optional[int] = pydantic.Field(None, ge=1, le=MAX_RATE_LIMIT, strict=True,
+                                                   description="prompt + completion tokens; unset: no limit")
+
+    @property
+    def rate_limits(self) -> int:
+        """How many rate-limit rules the tenant's limits take."""
+        return sum(limit is not None for limit in (self.requests_per_minute, self.tokens_per_minute, self.tokens_per_day))
 
 
 class GatewaySpec(Spec):
@@ -115,4 +135,16 @@ class GatewaySpec(Spec):
             if tenant.name in seen:
                 raise ValueError(f"tenant '{tenant.name}' is listed twice")
             seen.add(tenant.name)
+        return tenants
+
+    @pydantic.field_validator("tenants")
+    @classmethod
+    def _limits_fit_one_policy(cls, tenants: list[Tenant]) -> list[Tenant]:
+        rules = sum(tenant.rate_limits for tenant in tenants)
+        if rules > MAX_RATE_LIMIT_RULES:
+            raise ValueError(
+                f"{rules} limits in all (each requestsPerMinute, tokensPerMinute and tokensPerDay set is one), but "
+                f"Envoy Gateway takes at most {MAX_RATE_LIMIT_RULES} in the one policy that holds every tenant's: "
+                "drop limits from some tenants"
+            )
         return tenants

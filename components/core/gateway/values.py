@@ -6,15 +6,20 @@ examples/token_ratelimit/envoy-gateway-values-addon.yaml (copies in tests/data/c
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..catalog.images import ENVOY_RATELIMIT
 from ..cluster import SystemPlacement
-from .objects import REDIS_URL, ai_gateway_controller_host
+from .objects import RATELIMIT_CONTAINER, REDIS_PASSWORD_KEY, REDIS_URL, ai_gateway_controller_host
 
 AI_GATEWAY_EXTENSION_PORT = 1063
 """The AI Gateway controller's gRPC extension server (ai-gateway-helm values controller.service.ports)."""
 
 
-def envoy_gateway_values(system: SystemPlacement, rate_limits: bool) -> dict:
+def envoy_gateway_values(system: SystemPlacement, rate_limits: bool, redis_auth_secret: Any = None) -> dict:
+    """`redis_auth_secret`: with rate limits, the name of the Secret holding Redis's password, which
+    the rate-limit service sends as REDIS_AUTH; the stack always passes it (without it the service
+    cannot authenticate, and every request passes unlimited, Envoy Gateway failing open)."""
     envoy_gateway: dict = {
         "gateway": {"controllerName": "gateway.envoyproxy.io/gatewayclass-controller"},
         "provider": {"type": "Kubernetes"},
@@ -33,15 +38,25 @@ def envoy_gateway_values(system: SystemPlacement, rate_limits: bool) -> dict:
         envoy_gateway["rateLimit"] = {"backend": {"type": "Redis", "redis": {"url": REDIS_URL}}}
         envoy_gateway["provider"]["kubernetes"] = {"rateLimitDeployment": {"patch": {
             "type": "StrategicMerge",
-            "value": {"spec": {"template": {"spec": {"containers": [
-                {"name": "envoy-ratelimit", "image": ENVOY_RATELIMIT.reference, "imagePullPolicy": "IfNotPresent"},
-            ]}}}},
+            "value": {"spec": {"template": {"spec": {"containers": [ratelimit_container(redis_auth_secret)]}}}},
         }}}
     return {
         "deployment": {"pod": system.scheduling()},
         "certgen": {"job": system.scheduling()},
         "config": {"envoyGateway": envoy_gateway},
     }
+
+
+def ratelimit_container(redis_auth_secret: Any) -> dict:
+    """What the patch changes in the rate-limit container Envoy Gateway v1.8.3 renders
+    (internal/infrastructure/kubernetes/ratelimit): the pinned image, and REDIS_AUTH from the Secret.
+    Strategic merge matches the container and its env entries by name, so the env Envoy Gateway
+    sets (REDIS_URL, REDIS_SOCKET_TYPE, ...) stays; it sets no REDIS_AUTH of its own."""
+    container: dict = {"name": RATELIMIT_CONTAINER, "image": ENVOY_RATELIMIT.reference, "imagePullPolicy": "IfNotPresent"}
+    if redis_auth_secret is not None:
+        container["env"] = [{"name": "REDIS_AUTH",
+                             "valueFrom": {"secretKeyRef": {"name": redis_auth_secret, "key": REDIS_PASSWORD_KEY}}}]
+    return container
 
 
 def ai_gateway_values(system: SystemPlacement) -> dict:
