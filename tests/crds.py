@@ -69,5 +69,16 @@ def kinds() -> set[str]:
     return {kind for kind, _ in _definitions()}
 
 
+@lru_cache(maxsize=None)
+def _validator(kind: str, api_version: str) -> jsonschema.protocols.Validator:
+    """A validator per CRD version, its schema checked once (jsonschema.validate checks it on every call)."""
+    schema = schema_of(kind, api_version)
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
 def validate(manifest: dict) -> None:
-    jsonschema.validate(manifest, schema_of(manifest["kind"], manifest["apiVersion"]))
+    error = jsonschema.exceptions.best_match(_validator(manifest["kind"], manifest["apiVersion"]).iter_errors(manifest))
+    if error is not None:
+        raise error

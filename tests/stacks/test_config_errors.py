@@ -34,6 +34,16 @@ def fail(tmp_path: Path, mutate, base: Path = ROOT / "Pulumi.prod.yaml") -> list
     return [line.strip() for line in lines[1:]]
 
 
+def fail_in_process(tmp_path: Path, mutate, base: Path = ROOT / "Pulumi.prod.yaml") -> list[str]:
+    """The same loader the plan subprocess runs (that path is covered by the tests that call `fail`)."""
+    from components.core.errors import ConfigError
+    from tools.plan import load_config
+
+    with pytest.raises(ConfigError) as raised:
+        load_config("broken", broken_stack(tmp_path, mutate, base))
+    return [str(problem) for problem in raised.value.problems]
+
+
 def test_the_issue_examples_fail_with_one_line_each(tmp_path):
     def mutate(config):
         models = config["llmstack:models"]
@@ -93,7 +103,7 @@ def test_cross_field_problems_are_reported_together(tmp_path):
      "models[0].image: image 'vllm/vllm-openai:latest' is not pinned: give a version tag (not 'latest') or a digest"),
 ])
 def test_each_mistake_names_its_path_and_fix(tmp_path, mutate, expected):
-    assert fail(tmp_path, mutate) == [expected]
+    assert fail_in_process(tmp_path, mutate) == [expected]
 
 
 def test_an_existing_clusters_pools_are_checked_too(tmp_path):
@@ -145,7 +155,7 @@ def eks(config) -> dict:
      "Lower replicas.max to 4 or raise the pool's maxNodes to 2"),
 ])
 def test_eks_mistakes_name_their_path_and_fix(tmp_path, mutate, expected):
-    assert fail(tmp_path, mutate) == [expected]
+    assert fail_in_process(tmp_path, mutate) == [expected]
 
 
 def test_time_sliced_gpus_must_be_shared_by_memory_too(tmp_path):
@@ -239,9 +249,4 @@ def _gateway(config) -> dict:
 ])
 def test_gateway_mistakes_name_their_path_and_fix(tmp_path, mutate, expected):
     """In-process, through the same loader the program uses (the subprocess path is covered above)."""
-    from components.core.errors import ConfigError
-    from tools.plan import load_config
-
-    with pytest.raises(ConfigError) as raised:
-        load_config("broken", broken_stack(tmp_path, mutate))
-    assert [str(problem) for problem in raised.value.problems] == [expected]
+    assert fail_in_process(tmp_path, mutate) == [expected]

@@ -5,7 +5,6 @@ through the program's own loader (the subprocess path is covered by test_config_
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 
 import pytest
 import yaml
@@ -13,16 +12,11 @@ import yaml
 from components.core.errors import ConfigError
 from tests.conftest import EXTRA_STACKS, ROOT
 from tests.stacks.test_config_errors import broken_stack
+from tests.stacks.test_config_errors import fail_in_process as problems
 from tools.plan import load_config
 
 EXISTING_GPU = EXTRA_STACKS["existing-gpu"]
 DEV = ROOT / "Pulumi.dev.yaml"
-
-
-def problems(tmp_path: Path, mutate, base: Path = ROOT / "Pulumi.prod.yaml") -> list[str]:
-    with pytest.raises(ConfigError) as raised:
-        load_config("broken", broken_stack(tmp_path, mutate, base))
-    return [str(problem) for problem in raised.value.problems]
 
 
 def model(config, index=0) -> dict:
