@@ -108,7 +108,7 @@ def build_serving(config: StackConfig, platform: Platform,
 
 def build_gateway(config: StackConfig, platform: Platform, namespace: ServingNamespace,
                   served: dict[str, VllmModel]) -> Gateway:
-    models = [RoutedModel(name=name, served_name=model.served_model_name, service_host=model.service_host,
+    models = [RoutedModel(name=name, served_name=model.served_model_name,
                           port=vllm_manifests.PORT) for name, model in served.items()]
     gateway = Gateway("gateway", GatewayArgs(
         spec=config.gateway, system=platform.cluster.system,

@@ -30,12 +30,10 @@ API_KEY_LENGTH = 48
 
 class RoutedModel(ComponentArgs):
     name: str
-    """The model's config name: names its route and backend."""
+    """The model's config name: names its route and backend, and selects its pods (as VllmModel labels
+    them); the gateway reaches the ready ones through a headless Service of its own."""
     served_name: str
     """The `model` value clients send."""
-    service_host: InputStr
-    """Cluster DNS name of the model's ClusterIP Service. Not what the gateway connects to: it
-    reaches the model's ready pods through a headless Service of its own (objects.endpoints_service)."""
     port: int
 
 
