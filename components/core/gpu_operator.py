@@ -14,10 +14,13 @@ import pydantic
 import yaml
 
 from .base import Spec
+from .catalog import metrics
 from .catalog.gpus import GPU_RESOURCE
 from .cluster import SystemPlacement, Taint
 
 TIME_SLICING_CONFIG = "llmstack-time-slicing"
+DCGM_METRICS_CONFIG = "llmstack-dcgm-metrics"
+XID_WINDOW_ENV = "DCGM_EXPORTER_XID_COUNT_WINDOW_SIZE"
 
 
 class GpuOperatorSpec(Spec):
@@ -38,6 +41,18 @@ def time_slicing_config(replicas: int) -> str:
         "version": "v1",
         "sharing": {"timeSlicing": {"resources": [{"name": GPU_RESOURCE, "replicas": replicas}]}},
     }, sort_keys=False)
+
+
+def dcgm_exporter_values(spec: GpuOperatorSpec) -> dict:
+    """The exporter with the default metrics and the Xid count, so a repeat of the same Xid is seen.
+    `config` is read by the chart's templates (dcgm_exporter_config.yaml: a ConfigMap with key
+    dcgm-metrics.csv; clusterpolicy.yaml: its name), though its values.yaml shows it only as a comment."""
+    return {
+        "enabled": True,
+        "config": {"name": DCGM_METRICS_CONFIG, "create": True, "data": metrics.dcgm_collectors_csv()},
+        "env": [{"name": XID_WINDOW_ENV, "value": str(metrics.XID_COUNT_WINDOW_MS)}],
+        "serviceMonitor": {"enabled": spec.dcgm_service_monitor},
+    }
 
 
 def helm_values(spec: GpuOperatorSpec, *, driver_preinstalled: bool, system: SystemPlacement,
@@ -61,7 +76,7 @@ def helm_values(spec: GpuOperatorSpec, *, driver_preinstalled: bool, system: Sys
         "toolkit": {"enabled": not driver_preinstalled},
         "devicePlugin": device_plugin,
         "gfd": {"enabled": True},
-        "dcgmExporter": {"enabled": True, "serviceMonitor": {"enabled": spec.dcgm_service_monitor}},
+        "dcgmExporter": dcgm_exporter_values(spec),
         "nfd": {"enabled": spec.node_feature_discovery == "bundled"},
     }
     if spec.node_feature_discovery == "bundled":

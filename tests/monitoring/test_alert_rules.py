@@ -117,6 +117,13 @@ def xid(values: str, *, code: str, instance: str = "10.0.1.7:9400", pod: str = "
     return series("DCGM_FI_DEV_XID_ERRORS", labels, values)
 
 
+def xid_count(values: str, *, code: str | None) -> dict:
+    """DCGM_EXP_XID_ERRORS_COUNT as the exporter reports it: per code, and one zero series without `xid`."""
+    labels = (f'instance="10.0.1.7:9400",gpu="0",UUID="GPU-1",modelName="NVIDIA L40S",window_size_in_ms="300000",'
+              f'namespace="{NS}",pod="qwen3-8b-0",container="vllm"')
+    return series("DCGM_EXP_XID_ERRORS_COUNT", labels + (f',xid="{code}"' if code else ""), values)
+
+
 UP_LABELS = {"namespace": NS, "pod": "qwen3-8b-7c9d-abcde", "container": "vllm", "service": "qwen3-8b", "endpoint": "http",
              "job": "qwen3-8b", "instance": "10.0.3.4:8000"}
 UP = text(UP_LABELS)
@@ -246,6 +253,21 @@ CASES: dict[str, AlertCase] = {
             Scenario("a busy but not saturated GPU", [series("DCGM_FI_DEV_GPU_UTIL", GPU, "60x30")], {"20m": []}),
             Scenario("a five-minute burst", [series("DCGM_FI_DEV_GPU_UTIL", GPU, "60x10 99x5 60x15")], {"16m": [], "20m": []}),
         ]),
+    "GpuXidErrors": AlertCase(
+        symptoms=[
+            Scenario("the same Xid twice, minutes apart (the last-Xid gauge does not move)",
+                     [xid_count("0x5 1x5 0x10 1x5 0x20", code="79"), xid("79x50", code="79")],
+                     {"7m": [firing("GpuXidErrors", {"instance": "10.0.1.7:9400", "gpu": "0", "xid": "79"},
+                                    "GPU 0 on 10.0.1.7:9400 reported Xid 79 1 times in the last 5 minutes")],
+                      "15m": [],
+                      "25m": [firing("GpuXidErrors", {"instance": "10.0.1.7:9400", "gpu": "0", "xid": "79"},
+                                     "GPU 0 on 10.0.1.7:9400 reported Xid 79 1 times in the last 5 minutes")],
+                      "40m": []}),
+        ],
+        look_alikes=[
+            Scenario("a GPU with no Xid in the window", [xid_count("0x60", code=None)], {"5m": [], "60m": []}),
+            Scenario("an Xid that left the window", [xid_count("2x5 0x55", code="48")], {"10m": [], "60m": []}),
+        ]),
     "GpuXidError": AlertCase(
         symptoms=[
             Scenario("a first Xid on a healthy GPU, then no other",
@@ -264,6 +286,9 @@ CASES: dict[str, AlertCase] = {
                      {"35m": [], "50m": []}),
             Scenario("the GPU moves to another pod while holding an old Xid",
                      [xid("79x30 stale", code="79"), xid("_x31 79x30", code="79", pod="qwen3-8b-1")], {"35m": [], "50m": []}),
+            Scenario("a new code where the exporter counts Xids (GpuXidErrors speaks for it)",
+                     [xid("0x10 stale", code="0"), xid("_x11 79x30", code="79"), xid_count("0x11 1x5 0x25", code="79")],
+                     {"13m": [], "20m": []}),
             Scenario("the driver reloads and the last Xid reads 0 again",
                      [xid("79x30 stale", code="79"), xid("_x31 0x30", code="0")], {"35m": [], "50m": []}),
         ]),

@@ -3,6 +3,8 @@ Helm ignores unknown keys silently; this turns a misspelt or removed key into a 
 
 from __future__ import annotations
 
+import copy
+
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +55,33 @@ def unknown_keys(ours: Any, theirs: Any, path: str = "") -> list[str]:
     return missing
 
 
+# Values a chart's templates read although its values.yaml shows them only as a comment: path -> the
+# template (copied beside the values, see tests/data/charts/README.md) that must read each key we set.
+TEMPLATE_READ = {
+    GPU_OPERATOR.name: {"dcgmExporter.config": "gpu-operator-v26.7.0-templates-dcgm_exporter_config.yaml"},
+}
+
+
+def template_read_problems(chart: Chart, values: dict) -> tuple[dict, list[str]]:
+    """The values without the template-read keys, and those keys the template does not read."""
+    values, problems = copy.deepcopy(values), []
+    for path, template in TEMPLATE_READ.get(chart.name, {}).items():
+        *parents, leaf = path.split(".")
+        holder = values
+        for part in parents:
+            holder = holder.get(part, {})
+        if leaf in holder:
+            text = (CHARTS / template).read_text()
+            problems += [f"{path}.{key}" for key in holder.pop(leaf) if f".Values.{path}.{key}" not in text]
+    return values, problems
+
+
 def check(chart: Chart, values: dict) -> list[str]:
+    values, problems = template_read_problems(chart, values)
+    return problems + _check(chart, values)
+
+
+def _check(chart: Chart, values: dict) -> list[str]:
     defaults = chart_values(chart)
     for key, file in SUBCHARTS.get(chart.name, {}).items():
         defaults[key] = merged(yaml.safe_load((CHARTS / file).read_text()), defaults.get(key) or {})
@@ -83,6 +111,12 @@ def test_gpu_operator_values_exist_in_the_chart(spec, preinstalled):
 def test_cluster_autoscaler_values_exist_in_the_chart(version):
     values = autoscaler_values("c1", "eu-west-1", AUTOSCALER_IMAGE_TAGS[version], SYSTEM)
     assert check(CLUSTER_AUTOSCALER, values) == []
+
+
+def test_a_template_read_key_is_checked_against_the_template():
+    values = helm_values(GpuOperatorSpec(), driver_preinstalled=True, system=SYSTEM, gpu_taints=[GPU_TAINT])
+    values["dcgmExporter"]["config"]["nmae"] = "typo"
+    assert check(GPU_OPERATOR, values) == ["dcgmExporter.config.nmae"]
 
 
 def test_the_check_catches_a_misspelt_key():
@@ -168,3 +202,17 @@ def test_the_check_catches_a_misspelt_envoy_gateway_key():
         defaults = merged(defaults, yaml.safe_load((CHARTS / file).read_text()))
     misspelt = {"config": {"envoyGateway": {"extensionApis": {"enableBackends": True}}}, "deployment": {"pods": {}}}
     assert unknown_keys(misspelt, defaults) == ["config.envoyGateway.extensionApis.enableBackends", "deployment.pods"]
+
+
+def test_the_dcgm_collectors_are_the_default_list_and_the_xid_count():
+    """A custom collectors list replaces the exporter's default whole: ours must keep every default row."""
+    from components.core.catalog.metrics import DCGM_COLLECTED, GPU_XID_COUNT
+
+    text = (CHARTS.parent / "dcgm" / "dcp-metrics-included.csv").read_text()
+    upstream = [tuple(part.strip() for part in line.split(",", 2)) for line in text.splitlines()
+                if line.strip() and not line.startswith("#")]
+    assert list(DCGM_COLLECTED[:-1]) == upstream
+    assert DCGM_COLLECTED[-1][:2] == (GPU_XID_COUNT.name, "gauge")
+    values = helm_values(GpuOperatorSpec(), driver_preinstalled=True, system=SYSTEM, gpu_taints=[GPU_TAINT])
+    rows = [line for line in values["dcgmExporter"]["config"]["data"].splitlines() if not line.startswith("#")]
+    assert [row.split(",")[0] for row in rows] == [field for field, _, _ in DCGM_COLLECTED]

@@ -19,8 +19,11 @@ same at tag 4.5.3-4.8.2 and after): GPU_UTIL "in %", FB_USED/FB_FREE "in MiB", P
 GPU_TEMP "in C", SM_CLOCK "in MHz". XID_ERRORS is "Value of the last XID error encountered": an Xid
 code, not a count; the exporter also labels it err_code and err_msg (internal/pkg/collector/
 gpu_collector.go), so each new code is a new series. The exporter's windowed count
-DCGM_EXP_XID_ERRORS_COUNT (label xid) is not in that CSV (commented out in default-counters.csv), so
-it is not collected and not listed here.
+DCGM_EXP_XID_ERRORS_COUNT (labels xid and window_size_in_ms; one series of value 0 without `xid` for
+a GPU with none; internal/pkg/collector/xid_collector.go) counts the Xid events of each code in the
+last DCGM_EXPORTER_XID_COUNT_WINDOW_SIZE ms. It is collected only when listed in the collectors CSV,
+which the default one does not: where the stack installs the GPU Operator it gives the exporter
+DCGM_COLLECTED, the default list plus that row (a custom list replaces the default whole).
 
 kube-state-metrics v2.20.0 (the kube-prometheus-stack 88.5.3 subchart 8.4.0's appVersion;
 docs/metrics/workload/{pod,deployment}-metrics.md; scraped with honorLabels, so `namespace` and `pod`
@@ -107,6 +110,48 @@ GPU_POWER = Metric("DCGM_FI_DEV_POWER_USAGE", "gauge", WATTS)
 GPU_TEMP = Metric("DCGM_FI_DEV_GPU_TEMP", "gauge", CELSIUS)
 GPU_SM_CLOCK = Metric("DCGM_FI_DEV_SM_CLOCK", "gauge", MEGAHERTZ)
 GPU_XID = Metric("DCGM_FI_DEV_XID_ERRORS", "gauge", CODE)
+GPU_XID_COUNT = Metric("DCGM_EXP_XID_ERRORS_COUNT", "gauge", EVENTS)
+XID_COUNT_WINDOW_MS = 300_000
+"""The exporter's default window (pkg/cmd/app.go), set explicitly so the alert text can name it."""
+
+# The DCGM exporter's collectors (field, Prometheus type, help): the rows of the GPU Operator's default
+# list (dcgm-exporter etc/dcp-metrics-included.csv, copy in tests/data/dcgm/ with its source), then the
+# Xid count, declared a gauge as the exporter's own tests declare it (it falls when events leave the window).
+DCGM_COLLECTED: tuple[tuple[str, str, str], ...] = (
+    ("DCGM_FI_DEV_SM_CLOCK", "gauge", "SM clock frequency (in MHz)."),
+    ("DCGM_FI_DEV_MEM_CLOCK", "gauge", "Memory clock frequency (in MHz)."),
+    ("DCGM_FI_DEV_MEMORY_TEMP", "gauge", "Memory temperature (in C)."),
+    ("DCGM_FI_DEV_GPU_TEMP", "gauge", "GPU temperature (in C)."),
+    ("DCGM_FI_DEV_POWER_USAGE", "gauge", "Power draw (in W)."),
+    ("DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION", "counter", "Total energy consumption since boot (in mJ)."),
+    ("DCGM_FI_DEV_PCIE_REPLAY_COUNTER", "counter", "Total number of PCIe retries."),
+    ("DCGM_FI_DEV_GPU_UTIL", "gauge", "GPU utilization (in %)."),
+    ("DCGM_FI_DEV_MEM_COPY_UTIL", "gauge", "Memory utilization (in %)."),
+    ("DCGM_FI_DEV_ENC_UTIL", "gauge", "Encoder utilization (in %)."),
+    ("DCGM_FI_DEV_DEC_UTIL", "gauge", "Decoder utilization (in %)."),
+    ("DCGM_FI_DEV_XID_ERRORS", "gauge", "Value of the last XID error encountered."),
+    ("DCGM_FI_DEV_FB_FREE", "gauge", "Framebuffer memory free (in MiB)."),
+    ("DCGM_FI_DEV_FB_USED", "gauge", "Framebuffer memory used (in MiB)."),
+    ("DCGM_FI_DEV_FB_RESERVED", "gauge", "Framebuffer memory reserved (in MiB)."),
+    ("DCGM_FI_DEV_NVLINK_BANDWIDTH_TOTAL", "counter", "Total number of NVLink bandwidth counters for all lanes."),
+    ("DCGM_FI_DEV_VGPU_LICENSE_STATUS", "gauge", "vGPU License status"),
+    ("DCGM_FI_DEV_UNCORRECTABLE_REMAPPED_ROWS", "counter", "Number of remapped rows for uncorrectable errors"),
+    ("DCGM_FI_DEV_CORRECTABLE_REMAPPED_ROWS", "counter", "Number of remapped rows for correctable errors"),
+    ("DCGM_FI_DEV_ROW_REMAP_FAILURE", "gauge", "Whether remapping of rows has failed"),
+    ("DCGM_FI_DRIVER_VERSION", "label", "Driver Version"),
+    ("DCGM_FI_PROF_GR_ENGINE_ACTIVE", "gauge", "Ratio of time the graphics engine is active."),
+    ("DCGM_FI_PROF_PIPE_TENSOR_ACTIVE", "gauge", "Ratio of cycles the tensor (HMMA) pipe is active."),
+    ("DCGM_FI_PROF_DRAM_ACTIVE", "gauge", "Ratio of cycles the device memory interface is active sending or receiving data."),
+    ("DCGM_FI_PROF_PCIE_TX_BYTES", "gauge", "The rate of data transmitted over the PCIe bus - including both protocol headers and data payloads - in bytes per second."),
+    ("DCGM_FI_PROF_PCIE_RX_BYTES", "gauge", "The rate of data received over the PCIe bus - including both protocol headers and data payloads - in bytes per second."),
+    (GPU_XID_COUNT.name, GPU_XID_COUNT.kind, "Count of XID errors of each code within the last window (xid-count-window-size)."),
+)
+
+
+def dcgm_collectors_csv() -> str:
+    """The collectors list in the exporter's CSV format (field, type, help; '#' comments)."""
+    return "\n".join(["# llmstack: the GPU Operator's default list (dcp-metrics-included.csv) and the Xid count",
+                      *(f"{field}, {kind}, {help_}" for field, kind, help_ in DCGM_COLLECTED)]) + "\n"
 
 # kube-state-metrics / kubelet / Prometheus
 POD_RESTARTS = Metric("kube_pod_container_status_restarts_total", "counter", EVENTS)

@@ -20,10 +20,13 @@ What each alert covers:
   values.py), for every Deployment but the models': its 15 minutes are shorter than a model's
   start-up, so for models VllmReplicasUnavailable takes its place.
 - GpuSaturated: every GPU the DCGM exporter reports.
-- GpuXidError: a new Xid code on a GPU (DCGM_FI_DEV_XID_ERRORS holds the last code seen, so a code
-  that differs from the one before is a new fault); it clears XID_WINDOW after the last new code. A
-  repeat of the same code is invisible to this gauge: only the exporter's DCGM_EXP_XID_ERRORS_COUNT
-  counts repeats, and the GPU Operator's default metrics file does not collect it.
+- GpuXidErrors: every Xid event, repeats of the same code included, on GPUs whose exporter counts
+  them (DCGM_EXP_XID_ERRORS_COUNT: the GPU Operator this stack installs is configured to collect it);
+  it clears when no Xid is left in the exporter's window (5 minutes).
+- GpuXidError: on GPUs whose exporter does not count Xids (a cluster's own GPU Operator with the
+  default metrics), a new Xid code (DCGM_FI_DEV_XID_ERRORS holds the last code seen, so a code that
+  differs from the one before is a new fault); it clears XID_WINDOW after the last new code. A repeat
+  of the same code is invisible there: collect DCGM_EXP_XID_ERRORS_COUNT (catalog/metrics.py DCGM_COLLECTED).
 """
 
 from __future__ import annotations
@@ -162,10 +165,16 @@ def gpu_rules(thresholds: AlertThresholds) -> list[dict]:
         _alert("GpuSaturated", f"avg by ({GPU_BY}) (avg_over_time({m.GPU_UTIL}[15m])) > {thresholds.gpu_utilization}", "0m",
                "info", "GPU {{ $labels.gpu }} on {{ $labels.instance }} has been {{ $value }}% busy for 15 minutes",
                "Sustained saturation is expected under load; if latency alerts fire too, add capacity."),
-        _alert("GpuXidError", f"{last_xid} > 0 and changes({last_xid}[{XID_WINDOW}:1m]) > 0", "0m", "critical",
+        _alert("GpuXidErrors", f"max by ({GPU_BY}, xid) ({m.GPU_XID_COUNT}) > 0", "0m", "critical",
+               "GPU {{ $labels.gpu }} on {{ $labels.instance }} reported Xid {{ $labels.xid }} {{ $value }} times in "
+               f"the last {m.XID_COUNT_WINDOW_MS // 60000} minutes",
+               "Xid errors mean a driver or hardware fault (NVIDIA's Xid catalogue names each). Cordon and drain the node; "
+               "if the same code keeps coming back, replace the instance."),
+        _alert("GpuXidError", f"({last_xid} > 0 and changes({last_xid}[{XID_WINDOW}:1m]) > 0) "
+                              f"unless on ({GPU_BY}) {m.GPU_XID_COUNT}", "0m", "critical",
                "GPU {{ $labels.gpu }} on {{ $labels.instance }} reported Xid {{ $value }}",
                "Xid errors mean a driver or hardware fault (NVIDIA's Xid catalogue names each). Cordon and drain the node; "
                "if it repeats, replace the instance. The alert clears by itself after "
                f"{XID_WINDOW}: check the node's kernel log (dmesg | grep -i xid) for repeats of the same code, which the "
-               "exporter's last-Xid gauge cannot show."),
+               f"exporter's last-Xid gauge cannot show (collect {m.GPU_XID_COUNT} to see them)."),
     ]
