@@ -14,6 +14,7 @@ import pydantic
 
 from .base import Spec
 from .catalog.gpus import GPUS, SHARED_SUFFIX, GpuType
+from .catalog.storage import reports_claim_volume_stats
 from .quantity import parse_quantity
 
 AccessMode = Literal["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"]
@@ -169,8 +170,6 @@ class StorageClassInfo(Spec):
     @property
     def reports_volume_stats(self) -> bool:
         """Whether kubelet's volume stats measure a claim of this class (catalog/storage.py)."""
-        from .catalog.storage import reports_claim_volume_stats
-
         return reports_claim_volume_stats(self.provisioner)
 
 
