@@ -8,6 +8,7 @@ Keys of other namespaces (`pulumi:`, `kubernetes:`, `aws:`) belong to Pulumi and
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Optional, Union
 
 import pulumi
@@ -21,7 +22,8 @@ from components.core.errors import ConfigError, Problem
 from components.core.gateway.spec import ALL_MODELS, AcmeIssuer, GatewaySpec
 from components.core.model import ModelSpec
 from components.core.monitoring.spec import MonitoringSpec
-from components.core.placement import check_model, check_models
+from components.capacity.stack import StackPlan, check_model, plan_stack
+from components.core.cluster import MachineShape
 from components.core.validation import parse
 
 PROJECT = "llmstack"
@@ -38,6 +40,10 @@ class ExistingCluster(ClusterSpec):
 
     def contract(self) -> ClusterSpec:
         return ClusterSpec.model_validate(self.model_dump(include=set(ClusterSpec.model_fields)))
+
+    def machines(self) -> tuple[MachineShape, ...]:
+        """No machine catalog: an existing cluster's pools are what they are (declared in its pools)."""
+        return ()
 
 
 ClusterConfig = Annotated[Union[ExistingCluster, EksClusterSpec], pydantic.Field(discriminator="type")]
@@ -78,7 +84,15 @@ class StackConfig(Spec):
         return value
 
 
-def load(raw: dict[str, Any], secret_keys: set[str], stack: str) -> StackConfig:
+@dataclass(frozen=True)
+class Stack:
+    """The validated config and the plan of its models, made once: what the program renders from."""
+
+    config: StackConfig
+    plan: StackPlan
+
+
+def load(raw: dict[str, Any], secret_keys: set[str], stack: str) -> Stack:
     """Validate raw `llmstack:*` config (keys without the namespace, values as Pulumi passes them)."""
     data = {key: _decode(value) for key, value in raw.items()}
     data.setdefault("environment", stack)
@@ -100,13 +114,14 @@ def load(raw: dict[str, Any], secret_keys: set[str], stack: str) -> StackConfig:
         raise ConfigError([*problems, *quoted, *_placement_of_valid_models(data)]) from None
     if misplaced:
         raise ConfigError(problems)
-    problems += check_models(config.models, config.cluster.contract())
+    plan = plan_stack(config.models, config.cluster.contract(), config.cluster.machines())
+    problems += plan.problems
     problems += monitoring_problems(config)
     # Grants are checked against models that are themselves right, so one mistake is one message.
     problems += gateway_problems(config) if not problems else []
     if problems:
         raise ConfigError(problems)
-    return config
+    return Stack(config, plan)
 
 
 def monitoring_problems(config: StackConfig) -> list[Problem]:
@@ -149,19 +164,20 @@ def _placement_of_valid_models(data: dict[str, Any]) -> list[Problem]:
     except pydantic.ValidationError:
         return []
     problems = []
+    machines = _CLUSTER.validate_python(data.get("cluster")).machines()
     for index, raw in enumerate(data.get("models") or []):
         try:
             model = ModelSpec.model_validate(raw)
         except pydantic.ValidationError:
             continue
-        problems += check_model(model, cluster, f"models[{index}]")
+        problems += check_model(model, cluster, f"models[{index}]", machines)
     return problems
 
 
 _CLUSTER: pydantic.TypeAdapter = pydantic.TypeAdapter(ClusterConfig)
 
 
-def load_from_pulumi() -> StackConfig:
+def load_from_pulumi() -> Stack:
     """Read every `llmstack:*` key of the running stack, once."""
     prefix = f"{PROJECT}:"
     values = {**pulumi.runtime.config.get_config_env(), **pulumi.runtime.config.CONFIG.get()}

@@ -8,16 +8,15 @@ import pulumi
 
 from components.aws import EksPlatform, EksPlatformArgs
 from components.aws.spec import EksClusterSpec
-from components.capacity.planning import resolve
+from components.capacity.stack import StackPlan
 from components.core.labels import CostLabels
 from components.core.catalog.charts import ENVOY_GATEWAY, KUBE_PROMETHEUS_STACK
 from components.core.gateway import objects as gateway_objects
 from components.core.gateway.spec import SelfSignedIssuer
-from components.core.manifests import cache as cache_manifests
 from components.core.manifests import vllm as vllm_manifests
 from components.core.manifests.network import Peer
-from components.core.monitoring.spec import AlertedModel, AutoscalingSpec
-from components.core.placement import surge_rollouts
+from components.core.monitoring.alerts import alerted_model
+from components.core.monitoring.spec import AutoscalingSpec
 from components.core.monitoring.values import PROMETHEUS_POD_LABELS
 from components.kubernetes import (
     ModelCache, ModelCacheArgs, ServingNamespace, ServingNamespaceArgs, VllmModel, VllmModelArgs,
@@ -41,19 +40,10 @@ def build_platform(config: StackConfig) -> Platform:
     return ExistingCluster("cluster", args).platform
 
 
-def build_monitoring(config: StackConfig, platform: Platform) -> Optional[Monitoring]:
+def build_monitoring(config: StackConfig, plan: StackPlan, platform: Platform) -> Optional[Monitoring]:
     if config.monitoring is None or not config.monitoring.enabled:
         return None
-    models = []
-    for model in config.models:
-        pool = platform.cluster.pool(model.pool)
-        klass = platform.cluster.storage_class(model.cache.storage_class)
-        assert pool is not None and klass is not None, "checked by config validation"
-        resolved, _ = resolve(model, pool)
-        models.append(AlertedModel(
-            deployment=model.name, served_name=model.served_name, startup_budget_seconds=resolved.startup_timeout_seconds,
-            cache_claim=cache_manifests.claim_name(model), cache_reports_volume_stats=klass.reports_volume_stats,
-        ))
+    models = [alerted_model(model.model, model.cache_class) for model in plan.models.values() if model.cache_class]
     monitoring = Monitoring("monitoring", MonitoringArgs(
         spec=config.monitoring, system=platform.cluster.system, cost=_cost(config),
         serving_namespace=config.serving.namespace, models=models, grafana_admin_password=config.grafana_admin_password,
@@ -79,29 +69,26 @@ def _network(config: StackConfig, monitoring: Optional[Monitoring]) -> dict:
     }
 
 
-def build_serving(config: StackConfig, platform: Platform,
+def build_serving(config: StackConfig, plan: StackPlan, platform: Platform,
                   monitoring: Optional[Monitoring] = None) -> tuple[ServingNamespace, dict[str, VllmModel]]:
     cost = _cost(config)
     opts = platform.resource_options()
+    network = _network(config, monitoring)
     namespace = ServingNamespace("serving", ServingNamespaceArgs(
-        name=config.serving.namespace, cost=cost, hf_token=config.hf_token, **_network(config, monitoring),
-    ), opts)
+        name=config.serving.namespace, cost=cost, hf_token=config.hf_token, **network), opts)
     served = {}
-    surge = surge_rollouts(config.models, platform.cluster)
     for index, model in enumerate(config.models):
-        pool = platform.cluster.pool(model.pool)
-        klass = platform.cluster.storage_class(model.cache.storage_class)
-        assert pool is not None and klass is not None, "checked by config validation"
-        path = f"models[{index}]"
+        planned, path = plan.models[model.name], f"models[{index}]"
+        assert planned.cache_class is not None, "checked by config validation"
+        scraping = _model_monitoring(config, model, monitoring)
         cache = ModelCache(f"{model.name}-cache", ModelCacheArgs(
-            namespace=namespace.namespace, model=model, pool=pool, storage_class=klass,
+            namespace=namespace.namespace, model=model, pool=planned.pool, storage_class=planned.cache_class,
             placement=platform.cluster.system, scripts_configmap=namespace.scripts_configmap,
             token_secret=namespace.hf_token_secret, cost=cost, config_path=path,
         ), opts)
         served[model.name] = VllmModel(model.name, VllmModelArgs(
-            namespace=namespace.namespace, model=model, pool=pool, cache_claim=cache.claim_name,
-            cache_ready=cache.populated, cost=cost, config_path=path, surge=surge[model.name],
-            monitoring=_model_monitoring(config, model, monitoring),
+            namespace=namespace.namespace, model=model, pool=planned.pool, plan=planned, cache_claim=cache.claim_name,
+            cache_ready=cache.populated, cost=cost, config_path=path, monitoring=scraping,
         ), opts)
     return namespace, served
 
@@ -130,10 +117,11 @@ def _cost(config: StackConfig) -> CostLabels:
 
 
 def main() -> None:
-    config = load_from_pulumi()
+    stack = load_from_pulumi()
+    config = stack.config
     platform = build_platform(config)
-    monitoring = build_monitoring(config, platform)
-    namespace, served = build_serving(config, platform, monitoring)
+    monitoring = build_monitoring(config, stack.plan, platform)
+    namespace, served = build_serving(config, stack.plan, platform, monitoring)
     build_gateway(config, platform, namespace, served)
     pulumi.export("namespace", config.serving.namespace)
     pulumi.export("endpoints", {name: model.endpoint for name, model in served.items()})

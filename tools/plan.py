@@ -227,8 +227,8 @@ def readable_config(config: dict[str, str], secret_keys: list[str]) -> dict[str,
     return dict(sorted(readable.items()))
 
 
-def load_config(stack: str, stack_file: Path | None = None) -> Any:
-    """The validated StackConfig of a stack, as the program sees it."""
+def load_stack(stack: str, stack_file: Path | None = None) -> Any:
+    """The validated config of a stack and its models' plan, as the program sees them."""
     from infra.config import PROJECT, load
 
     values, secret_keys = stack_config(stack, path=stack_file)
@@ -237,14 +237,16 @@ def load_config(stack: str, stack_file: Path | None = None) -> Any:
     return load(raw, {k[len(prefix):] for k in secret_keys}, stack)
 
 
-def capacity_summary(config: Any) -> str:
-    """Each model's capacity estimate on its pool's GPU, and what was derived from it."""
-    from components.capacity.planning import plan_model
+def load_config(stack: str, stack_file: Path | None = None) -> Any:
+    """The validated StackConfig of a stack, as the program sees it."""
+    return load_stack(stack, stack_file).config
 
-    cluster = config.cluster.contract()
+
+def capacity_summary(stack: Any) -> str:
+    """Each model's capacity estimate on its pool's GPU, and what was derived from it (its plan)."""
     lines = ["capacity per pod (estimated with vLLM 0.33's accounting):"]
-    for model in config.models:
-        plan = plan_model(model, cluster.pool(model.pool))
+    for model in stack.config.models:
+        plan = stack.plan.models[model.name]
         est = plan.estimate
         if est is None:
             lines.append(f"  {model.name:<24} CPU pool: no GPU estimate; startup budget {plan.startup_timeout_seconds}s")
@@ -273,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"stack {args.stack}: {err}", file=sys.stderr)
         return 1
     print(summary(recording, args.stack))
-    print(capacity_summary(load_config(args.stack, args.stack_file)))
+    print(capacity_summary(load_stack(args.stack, args.stack_file)))
     print(f"wrote {out}/manifests and {out}/resources.json")
     if previous is not None:
         print("\n".join(report(previous, json.loads((out / "resources.json").read_text())))

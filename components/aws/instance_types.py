@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Literal, Optional
 
 from ..core.catalog.gpus import GPUS
+from ..core.cluster import MachineShape
 
 Architecture = Literal["x86_64", "arm64"]
 
@@ -115,6 +116,16 @@ def allocatable(instance: InstanceType) -> tuple[str, str]:
     memory_mib = instance.memory_gib * 1024 * (1 - VM_MEMORY_OVERHEAD)
     reserved_mib = 11 * instance.max_pods + 255 + EVICTION_MEMORY_MIB
     return f"{instance.vcpus * 1000 - math.ceil(reserved_cpu)}m", f"{math.floor(memory_mib - reserved_mib)}Mi"
+
+
+def machine_shapes() -> tuple[MachineShape, ...]:
+    """The catalog as the cloud-neutral planner reads it (its suggestions name these types)."""
+    shapes = []
+    for instance in INSTANCE_TYPES.values():
+        cpu, memory = allocatable(instance)
+        shapes.append(MachineShape(name=instance.name, gpu=instance.gpu, gpus=instance.gpus, vcpus=instance.vcpus,
+                                   memory_gib=instance.memory_gib, allocatable_cpu=cpu, allocatable_memory=memory))
+    return tuple(shapes)
 
 
 def check_catalog() -> None:

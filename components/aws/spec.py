@@ -16,12 +16,12 @@ from typing import Literal, Optional
 import pydantic
 
 from ..core.base import Spec
-from ..core.cluster import ClusterSpec, DnsLabel, NodePool, StorageClassInfo, SystemPlacement, Taint
+from ..core.cluster import ClusterSpec, DnsLabel, MachineShape, NodePool, StorageClassInfo, SystemPlacement, Taint
 from ..core.catalog.gpus import GPU_RESOURCE
 from ..core.gpu_operator import GpuOperatorSpec
 from ..core.labels import GPU_LABEL, POOL_LABEL
 from .catalog import DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS, LOAD_BALANCER_ANNOTATIONS
-from .instance_types import INSTANCE_TYPES, InstanceType, allocatable
+from .instance_types import INSTANCE_TYPES, InstanceType, allocatable, machine_shapes
 
 SYSTEM_POOL = "system"
 RESERVED_SUFFIXES = ("-spot", "-on-demand")  # node groups of a spot pool are <pool>-spot and <pool>-on-demand
@@ -253,6 +253,10 @@ class EksClusterSpec(Spec):
         if not self.adopt and not self.network.creates_vpc:
             raise ValueError("a created cluster creates its VPC: set network.availabilityZones, or set adopt: true to use an existing cluster")
         return self
+
+    def machines(self) -> tuple[MachineShape, ...]:
+        """The machine types this platform can give a pool: the EC2 catalog."""
+        return machine_shapes()
 
     def contract(self) -> ClusterSpec:
         """What the serving layer may know about this cluster."""

@@ -7,8 +7,8 @@
 Pure Python: no Pulumi runtime, no network.
 """
 
-from .architecture import Architecture
-from .catalog import ARCHITECTURES
+from ..core.architecture import Architecture
+from ..core.catalog.architectures import ARCHITECTURES
 from .estimator import OVERHEAD, Estimate, Overhead, estimate
 
 __all__ = ["estimate", "Estimate", "Architecture", "ARCHITECTURES", "Overhead", "OVERHEAD"]

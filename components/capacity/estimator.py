@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from typing import Optional, Union
 
 from ..core.catalog.gpus import GPUS, GpuType
-from .architecture import DTYPE_BYTES, QUANTIZED_BYTES, Architecture
-from .catalog import ARCHITECTURES
+from ..core.architecture import DTYPE_BYTES, QUANTIZED_BYTES, Architecture
+from ..core.catalog.architectures import ARCHITECTURES
 
 GIB = 2**30
 BLOCK_SIZE = 16          # tokens per KV block (FlashAttention backends; config/cache.py)

@@ -1,22 +1,25 @@
 """A served model against its pool: will it fit, and the vLLM settings derived from the estimate.
 
-Used by the stack's config validation (every model checked at preview) and by the VllmModel
-component (derived max_num_seqs and start-up budget). Import it as `components.capacity.planning`.
+`plan_model` is the one place a model is estimated: its ModelPlan holds the verdict (problems, each
+with its config path and options that fit), the resolved model (max_num_seqs and start-up budget
+filled in) and warnings. The stack's config validation plans every model once (capacity/stack.py)
+and the components render from those plans. Options that name machine types come from the catalog
+of the platform in use (`machines`), never from a cloud package.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Optional, Sequence
 
-from ..aws.instance_types import INSTANCE_TYPES
-from ..core.cluster import NodePool
+from ..core.cluster import MachineShape, NodePool, StorageClassInfo
 from ..core.errors import Problem
 from ..core.model import ModelSpec
+from ..core.placement import gpu_problems
 from ..core.quantity import parse_quantity
-from .architecture import Architecture
-from .catalog import ARCHITECTURES
+from ..core.architecture import Architecture
+from ..core.catalog.architectures import ARCHITECTURES
 from .estimator import Estimate, estimate, round_tokens
 
 TYPICAL_REQUEST_TOKENS = 1024
@@ -30,11 +33,28 @@ MIN_STARTUP_SECONDS = 600
 
 @dataclass(frozen=True)
 class ModelPlan:
+    model: ModelSpec
+    """The model with what its config leaves unset derived: max_num_seqs, the start-up budget."""
+    pool: NodePool
+    """The pool it runs on, from the cluster contract."""
     estimate: Optional[Estimate]
-    """None on CPU pools, or for a model whose architecture is unknown."""
-    max_num_seqs: Optional[int]
-    startup_timeout_seconds: int
+    """None on CPU pools, for a model whose architecture is unknown, or one that cannot be placed."""
+    problems: list[Problem] = field(default_factory=list)
+    """Why the model would not start on one pod of its pool, with options; empty when it fits."""
     warnings: list[str] = field(default_factory=list)
+    surge: bool = True
+    """Its pool has room for one more pod at replicas.max: rollouts start a new pod before stopping an old."""
+    cache_class: Optional[StorageClassInfo] = None
+    """The storage class of its cache, from the cluster contract (set by capacity/stack.plan_stack)."""
+
+    @property
+    def max_num_seqs(self) -> Optional[int]:
+        return self.model.engine.max_num_seqs
+
+    @property
+    def startup_timeout_seconds(self) -> int:
+        assert self.model.startup_timeout_seconds is not None
+        return self.model.startup_timeout_seconds
 
 
 def architecture_of(model: ModelSpec) -> Optional[Architecture]:
@@ -56,12 +76,17 @@ def estimate_for(model: ModelSpec, pool: NodePool, tensor_parallel_size: Optiona
     return estimate(arch, pool.gpu, gpu_memory_utilization=gpu_memory, **settings)
 
 
-def plan_model(model: ModelSpec, pool: NodePool) -> ModelPlan:
+def plan_model(model: ModelSpec, pool: NodePool, path: str = "model", machines: Sequence[MachineShape] = ()) -> ModelPlan:
+    """The model on one pod of its pool: verdict, derived settings, warnings; estimated once."""
     arch = architecture_of(model)
     startup = model.startup_timeout_seconds or startup_seconds(arch)
-    if arch is None or not pool.is_gpu:
-        return ModelPlan(None, model.engine.max_num_seqs, startup)
+    placed = gpu_problems(model, pool, path)
+    if placed or not pool.is_gpu:
+        return ModelPlan(_resolved(model, model.engine.max_num_seqs, startup), pool, None, placed)
+    if arch is None:
+        return ModelPlan(_resolved(model, model.engine.max_num_seqs, startup), pool, None, [_unknown_architecture(model, path)])
     est = estimate_for(model, pool)
+    problems = [] if est.fits else [_does_not_fit(model, pool, est, path, machines)]
     typical = min(est.max_model_len, TYPICAL_REQUEST_TOKENS)
     reachable = max(1, est.kv_cache_tokens // typical)
     warnings = []
@@ -73,7 +98,12 @@ def plan_model(model: ModelSpec, pool: NodePool) -> ModelPlan:
             f"max_num_seqs {seqs} cannot be reached with {typical:,}-token requests: the KV cache holds ~{est.kv_cache_tokens:,} "
             f"tokens, about {reachable} such requests; the rest would wait or be preempted"
         )
-    return ModelPlan(est, seqs, startup, warnings)
+    return ModelPlan(_resolved(model, seqs, startup), pool, est, problems, warnings)
+
+
+def _resolved(model: ModelSpec, max_num_seqs: Optional[int], startup: int) -> ModelSpec:
+    engine = model.engine.model_copy(update={"max_num_seqs": max_num_seqs})
+    return model.model_copy(update={"engine": engine, "startup_timeout_seconds": startup})
 
 
 def startup_seconds(arch: Optional[Architecture]) -> int:
@@ -84,23 +114,24 @@ def startup_seconds(arch: Optional[Architecture]) -> int:
     return max(MIN_STARTUP_SECONDS, math.ceil(seconds / 60) * 60)
 
 
-def capacity_problems(model: ModelSpec, pool: NodePool, path: str) -> list[Problem]:
-    """One problem when the model would not start on one pod of this pool, with options that fit."""
-    if not pool.is_gpu:
-        return []
-    if architecture_of(model) is None:
-        return [Problem(f"{path}.architecture", (
-            f"'{model.repo}' is not in the architecture catalog, so its memory cannot be checked: declare the numbers "
-            "of its config.json here (paramsB, numHiddenLayers, hiddenSize, numAttentionHeads, numKeyValueHeads, "
-            "headDim, vocabSize, maxPositionEmbeddings, dtype, quantization) or add it to components/capacity/architectures.yaml"
-        ))]
-    est = estimate_for(model, pool)
-    if est.fits:
-        return []
+def capacity_problems(model: ModelSpec, pool: NodePool, path: str, machines: Sequence[MachineShape] = ()) -> list[Problem]:
+    """Why the model would not start on one pod of its pool (its plan's verdict), with options that fit."""
+    return plan_model(model, pool, path, machines).problems
+
+
+def _unknown_architecture(model: ModelSpec, path: str) -> Problem:
+    return Problem(f"{path}.architecture", (
+        f"'{model.repo}' is not in the architecture catalog, so its memory cannot be checked: declare the numbers "
+        "of its config.json here (paramsB, numHiddenLayers, hiddenSize, numAttentionHeads, numKeyValueHeads, "
+        "headDim, vocabSize, maxPositionEmbeddings, dtype, quantization) or add it to components/core/catalog/architectures.yaml"
+    ))
+
+
+def _does_not_fit(model: ModelSpec, pool: NodePool, est: Estimate, path: str, machines: Sequence[MachineShape]) -> Problem:
     label = f"{model.repo} on {est.tensor_parallel_size} x {pool.gpu}"
-    options = _options(model, pool, est)
+    options = _options(model, pool, est, machines)
     suffix = f". Options: {'; or '.join(options)}" if options else ""
-    return [Problem(path, f"{label}: {'; '.join(est.problems)}{suffix}")]
+    return Problem(path, f"{label}: {'; '.join(est.problems)}{suffix}")
 
 
 # Which vLLM --quantization methods read each checkpoint format (vLLM 0.33 model_executor/layers/
@@ -158,7 +189,7 @@ def cache_size_gib(arch: Architecture) -> int:
     return math.ceil(arch.total_weights_gib * (1 + CACHE_MARGIN) + CACHE_EXTRA_GIB)
 
 
-def _options(model: ModelSpec, pool: NodePool, est: Estimate) -> list[str]:
+def _options(model: ModelSpec, pool: NodePool, est: Estimate, machines: Sequence[MachineShape]) -> list[str]:
     longest = architecture_of(model).max_position_embeddings
     if est.max_model_len > longest:
         return [f"max_model_len <= {min(longest, est.max_fitting_model_len):,}"]
@@ -172,17 +203,17 @@ def _options(model: ModelSpec, pool: NodePool, est: Estimate) -> list[str]:
     tp = est.tensor_parallel_size * 2
     while tp <= 8:
         if estimate_for(model, pool, tensor_parallel_size=tp).fits:
-            options.append(f"tensor_parallel_size {tp} {_where(pool, tp)}")
+            options.append(f"tensor_parallel_size {tp} {_where(pool, tp, machines)}")
             break
         tp *= 2
     options += _quantized_variants(model, pool)
     return options
 
 
-def _where(pool: NodePool, gpus: int) -> str:
+def _where(pool: NodePool, gpus: int, machines: Sequence[MachineShape]) -> str:
     if pool.gpus_per_node >= gpus:
         return f"(nodes of pool '{pool.name}' have {pool.gpus_per_node} GPUs)"
-    fitting = sorted((i for i in INSTANCE_TYPES.values() if i.gpu == pool.gpu and i.gpus >= gpus), key=lambda i: (i.gpus, i.vcpus))
+    fitting = sorted((m for m in machines if m.gpu == pool.gpu and m.gpus >= gpus), key=lambda m: (m.gpus, m.vcpus))
     example = f", e.g. {fitting[0].name}" if fitting else ""
     return f"on a pool with {gpus} x {pool.gpu} per node{example}"
 
@@ -213,5 +244,4 @@ def _floor_to(value: int, step: int) -> int:
 def resolve(model: ModelSpec, pool: NodePool) -> tuple[ModelSpec, ModelPlan]:
     """The model with what was left unset derived from its plan: max_num_seqs, start-up budget."""
     plan = plan_model(model, pool)
-    engine = model.engine.model_copy(update={"max_num_seqs": plan.max_num_seqs})
-    return model.model_copy(update={"engine": engine, "startup_timeout_seconds": plan.startup_timeout_seconds}), plan
+    return plan.model, plan

@@ -89,6 +89,20 @@ class Taint(Spec):
         return tol
 
 
+class MachineShape(Spec):
+    """One machine type a cloud offers a pool: what a node of it has, and what it offers pods after
+    the kubelet's and the system's reservations. Each cloud package keeps a catalog of these (with
+    its sources); the planner suggests from the catalog of the platform in use."""
+
+    name: str
+    gpu: Optional[str] = None
+    gpus: int = 0
+    vcpus: int
+    memory_gib: float
+    allocatable_cpu: str
+    allocatable_memory: str
+
+
 class NodePool(Spec):
     """A group of identical nodes. A pool with `gpu` set is a GPU pool."""
 

@@ -8,7 +8,7 @@ from typing import Optional
 
 import pydantic
 
-from ..capacity.architecture import Architecture
+from .architecture import Architecture
 from .base import Spec
 from .monitoring.spec import AutoscalingSpec
 from .catalog import vllm

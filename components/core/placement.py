@@ -1,5 +1,6 @@
 """Scheduling and storage decisions derived from the cluster contract, and the checks that make a
-model's placement fail at preview instead of as a Pending pod.
+model's placement fail at preview instead of as a Pending pod (the planner, components/capacity,
+runs them with its estimate for each model).
 
 Tolerations, node affinity and the cache's access mode are computed here from the pool and storage
 class a model names; nothing else types them.
@@ -10,7 +11,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Optional, Sequence
 
-from ..capacity.planning import capacity_problems, checkpoint_problems
 from .catalog.gpus import GPU_PRODUCT_LABEL
 from .cluster import AccessMode, ClusterSpec, NodePool, StorageClassInfo
 from .errors import Problem
@@ -54,16 +54,6 @@ def cache_access_mode(model: ModelSpec, klass: StorageClassInfo) -> Optional[Acc
     if model.replicas.max == 1 and "ReadWriteOnce" in klass.access_modes:
         return "ReadWriteOnce"
     return None
-
-
-def check_models(models: list[ModelSpec], cluster: ClusterSpec, path: str = "models") -> list[Problem]:
-    """Every problem with where the models would run and store their weights, one per mistake."""
-    problems = _unique(models, path)
-    for index, model in enumerate(models):
-        problems += check_model(model, cluster, f"{path}[{index}]")
-    if not problems:
-        problems += pool_problems(models, cluster, path)
-    return problems
 
 
 def _on_pool(models: Sequence[ModelSpec], pool: NodePool) -> list[tuple[int, ModelSpec]]:
@@ -168,24 +158,6 @@ def surge_rollouts(models: Sequence[ModelSpec], cluster: ClusterSpec) -> dict[st
     return surge
 
 
-def check_model(model: ModelSpec, cluster: ClusterSpec, path: str) -> list[Problem]:
-    pool = cluster.pool(model.pool)
-    problems: list[Problem] = checkpoint_problems(model, path, gpu_pool=pool is not None and pool.is_gpu)
-    if pool is None:
-        known = ", ".join(p.name for p in cluster.pools)
-        problems.append(Problem(f"{path}.pool", f"no pool named '{model.pool}' in the cluster; pools: {known}"))
-    else:
-        problems += gpu_problems(model, pool, path) or capacity_problems(model, pool, path)
-    klass = cluster.storage_class(model.cache.storage_class)
-    if klass is None:
-        known = ", ".join(c.name for c in cluster.storage_classes)
-        problems.append(Problem(f"{path}.cache.storageClass", f"no storage class '{model.cache.storage_class}'; classes: {known}"))
-    else:
-        rwx = [c.name for c in cluster.storage_classes if "ReadWriteMany" in c.access_modes]
-        problems += cache_problems(model, klass, path, rwx_classes=rwx)
-    return problems
-
-
 def gpu_problems(model: ModelSpec, pool: NodePool, path: str) -> list[Problem]:
     """A pod must fit on one node of its pool, and the pool must hold every replica at max scale."""
     tp = model.engine.tensor_parallel_size
@@ -252,7 +224,7 @@ def cache_problems(model: ModelSpec, klass: StorageClassInfo, path: str, rwx_cla
     return [Problem(f"{path}.cache.storageClass", f"class '{klass.name}' supports {supported}, but {reason}")]
 
 
-def _unique(models: list[ModelSpec], path: str) -> list[Problem]:
+def unique_names_problems(models: list[ModelSpec], path: str) -> list[Problem]:
     problems = []
     names: dict[str, int] = {}
     served: dict[str, int] = {}

@@ -234,3 +234,40 @@ def test_a_broken_yaml_file_names_line_and_column(tmp_path):
     path.write_text(yaml.safe_dump(["not", "a", "mapping"]))
     with pytest.raises(ConfigError):
         stack_config("tabs", path=path)
+
+
+def test_an_existing_cluster_that_declares_its_nodes_gets_the_same_fit_checks(tmp_path):
+    """The same code checks pods against a node on EKS (from the instance catalog) and on an existing
+    cluster (from the pool's declared allocatable): one pod, and a pool's models together."""
+    def declared(config, cpu="47", memory="360Gi"):
+        config["llmstack:cluster"]["pools"][1].update(allocatableCpu=cpu, allocatableMemory=memory)
+
+    (line,) = problems(tmp_path, lambda c: (declared(c), model(c)["resources"].update(cpu="64")), EXISTING_GPU)
+    assert line.startswith("models[0].resources.cpu: 64 per pod, but a node of pool 'l40s' offers pods at most 47")
+    (line,) = problems(tmp_path, lambda c: (declared(c, cpu="20"), model(c).update(replicas={"min": 1, "max": 8}),
+                                            model(c)["resources"].update(cpu="16")), EXISTING_GPU)
+    assert line.startswith("models[0].replicas.max: 8 pods, but a node of pool 'l40s' holds 1 of them by CPU and memory")
+    load_config("ok", broken_stack(tmp_path, declared, EXISTING_GPU))
+
+
+def test_capacity_options_name_machines_only_of_the_platform_in_use(tmp_path):
+    """A model that needs more GPUs per node than its pool's one: EKS suggests an instance type of its
+    catalog; an existing cluster, which has no catalog, suggests none (never an AWS type)."""
+    def big(config):
+        model(config).update(repo="Qwen/Qwen2.5-72B-Instruct", replicas={"min": 1, "max": 1})
+        model(config)["engine"].update(maxModelLen=8192)
+        model(config)["cache"].update(size="300Gi")
+
+    def one_gpu_nodes(config):
+        big(config)
+        pools(config)[0]["instanceType"] = "g6e.xlarge"
+
+    def one_gpu_pool(config):
+        big(config)
+        config["llmstack:cluster"]["pools"][1]["gpusPerNode"] = 1
+
+    (eks,) = problems(tmp_path, one_gpu_nodes)
+    assert "tensor_parallel_size 4 on a pool with 4 x L40S per node, e.g. g6e.12xlarge" in eks
+    (existing,) = problems(tmp_path, one_gpu_pool, EXISTING_GPU)
+    assert "tensor_parallel_size 4 on a pool with 4 x L40S per node" in existing
+    assert "e.g." not in existing

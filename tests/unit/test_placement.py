@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from components.core.cluster import ClusterSpec
-from components.core.placement import cache_access_mode, check_models
+from components.capacity.stack import check_models
+from components.core.placement import cache_access_mode
 from components.core.validation import parse
 from components.core.model import ModelSpec
 

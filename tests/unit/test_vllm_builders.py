@@ -14,9 +14,11 @@ CPU_POOL = NodePool(name="cpu")
 
 
 def model(**overrides) -> ModelSpec:
+    """A resolved model, as builders take it (the planner sets the start-up budget the config leaves unset)."""
     data = {
         "name": "m", "repo": "Org/Model-7B", "revision": "a" * 40, "pool": "l40s",
         "cache": {"storageClass": "rwx", "size": "40Gi"}, "resources": {"cpu": "4", "memory": "32Gi"},
+        "startupTimeoutSeconds": 900,
     }
     for key, value in overrides.items():
         data[key] = value
@@ -112,3 +114,9 @@ def test_every_container_of_a_serving_pod_is_guaranteed_qos():
     pod = vllm.pod_spec(model(), GPU_POOL, image="img:1", claim="c", service_account="sa")
     for container in [*pod["initContainers"], *pod["containers"]]:
         assert container["resources"]["requests"] == container["resources"]["limits"], container["name"]
+
+
+def test_builders_refuse_a_model_that_was_not_planned():
+    unresolved = model().model_copy(update={"startup_timeout_seconds": None})
+    with pytest.raises(ValueError, match="is not resolved: render from its plan"):
+        vllm.deployment(unresolved, GPU_POOL, namespace="ml", labels={}, image="x:1", claim="c", service_account="m")

@@ -11,7 +11,6 @@ import math
 from decimal import Decimal
 from typing import Any, Optional
 
-from ...capacity.planning import architecture_of, startup_seconds
 from ..catalog import vllm as vllm_facts
 from ..catalog.gpus import GPU_RESOURCE
 from ..catalog.images import VLLM_CPU, VLLM_GPU
@@ -107,9 +106,11 @@ def vllm_env(model: ModelSpec, pool: NodePool) -> list[dict]:
 
 
 def startup_budget(model: ModelSpec) -> int:
-    """Seconds the model may take to start: as configured, else derived from its weight size
-    (VllmModel fills the field from the capacity plan; this covers builders called directly)."""
-    return model.startup_timeout_seconds or startup_seconds(architecture_of(model))
+    """Seconds the model may take to start: the resolved model's (the planner fills the field from the
+    weight size when the config leaves it unset; components.capacity.planning.plan_model)."""
+    if model.startup_timeout_seconds is None:
+        raise ValueError(f"model '{model.name}' is not resolved: render from its plan (plan_model(...).model)")
+    return model.startup_timeout_seconds
 
 
 def startup_failure_threshold(model: ModelSpec) -> int:

@@ -34,6 +34,9 @@ from __future__ import annotations
 from typing import Sequence
 
 from ..catalog import metrics as m
+from ..cluster import StorageClassInfo
+from ..manifests.cache import claim_name
+from ..model import ModelSpec
 from . import queries
 from .spec import AlertedModel, AlertThresholds
 
@@ -157,6 +160,14 @@ def deployment_rule(namespace: str, models: Sequence[AlertedModel]) -> dict:
                   "replicas for longer than 15 minutes",
                   "kubectl describe the Deployment's unavailable pods (Pending: no node fits; CrashLoopBackOff: the "
                   "container's log). Model Deployments are covered by VllmReplicasUnavailable instead.")
+
+
+def alerted_model(model: ModelSpec, cache_class: StorageClassInfo) -> AlertedModel:
+    """What the alerts need of a resolved model (its plan's model: the start-up budget is set)."""
+    assert model.startup_timeout_seconds is not None, "a resolved model carries its start-up budget"
+    return AlertedModel(deployment=model.name, served_name=model.served_name,
+                        startup_budget_seconds=model.startup_timeout_seconds, cache_claim=claim_name(model),
+                        cache_reports_volume_stats=cache_class.reports_volume_stats)
 
 
 def gpu_rules(thresholds: AlertThresholds) -> list[dict]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from .architecture import Architecture
+from ..architecture import Architecture
 
 CATALOG_FILE = Path(__file__).with_name("architectures.yaml")
 

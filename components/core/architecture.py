@@ -1,6 +1,6 @@
 """What decides a model's GPU memory: its weights and the shape of its attention.
 
-An Architecture comes from the catalog (`catalog.yaml` beside this module, one entry per Hugging
+An Architecture comes from the catalog (`catalog/architectures.yaml`, one entry per Hugging
 Face repo with its source), from stack config (`models[i].architecture`, the same fields), or from a
 copy of the model's `config.json` plus its weight size (`Architecture.from_config_json`). Nothing
 here needs the network.
@@ -12,7 +12,7 @@ from typing import Literal, Optional
 
 import pydantic
 
-from ..core.base import Spec
+from .base import Spec
 
 WeightDtype = Literal["bfloat16", "float16", "float32"]
 Quantization = Literal["awq", "gptq", "fp8", "mxfp4", "int8"]

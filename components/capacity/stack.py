@@ -1,0 +1,76 @@
+"""Every model of a stack against the cluster contract, planned once.
+
+`plan_stack` is what config validation runs and what the components render from: one ModelPlan per
+placeable model (verdict, resolved settings, rollout) and every problem of the stack, each with its
+config path: names used twice, a pool or storage class that does not exist, a checkpoint the engine
+cannot read, a model that does not fit its GPUs, a cache that cannot hold it or be shared, and
+pools that cannot hold their models together at replicas.max.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from ..core.cluster import ClusterSpec, MachineShape
+from ..core.errors import Problem
+from ..core.model import ModelSpec
+from ..core.placement import cache_problems, pool_problems, surge_rollouts, unique_names_problems
+from .planning import ModelPlan, checkpoint_problems, plan_model
+
+
+@dataclass(frozen=True)
+class StackPlan:
+    models: dict[str, ModelPlan] = field(default_factory=dict)
+    """Model name -> its plan, for every model whose pool exists."""
+    problems: list[Problem] = field(default_factory=list)
+
+
+def plan_stack(models: Sequence[ModelSpec], cluster: ClusterSpec, machines: Sequence[MachineShape] = (),
+               path: str = "models") -> StackPlan:
+    """Plan every model once; problems are reported for all of them together, one per mistake."""
+    problems = unique_names_problems(list(models), path)
+    plans: dict[str, ModelPlan] = {}
+    for index, model in enumerate(models):
+        plan, model_problems = _plan_one(model, cluster, machines, f"{path}[{index}]")
+        problems += model_problems
+        if plan is not None:
+            plans.setdefault(model.name, plan)
+    if not problems:
+        problems += pool_problems(list(models), cluster, path)
+    surge = surge_rollouts(list(models), cluster)
+    plans = {name: dataclasses.replace(plan, surge=surge.get(name, True), cache_class=cluster.storage_class(plan.model.cache.storage_class))
+             for name, plan in plans.items()}
+    return StackPlan(plans, problems)
+
+
+def check_models(models: Sequence[ModelSpec], cluster: ClusterSpec, path: str = "models",
+                 machines: Sequence[MachineShape] = ()) -> list[Problem]:
+    """Every problem with where the models would run and store their weights, one per mistake."""
+    return plan_stack(models, cluster, machines, path).problems
+
+
+def check_model(model: ModelSpec, cluster: ClusterSpec, path: str, machines: Sequence[MachineShape] = ()) -> list[Problem]:
+    return _plan_one(model, cluster, machines, path)[1]
+
+
+def _plan_one(model: ModelSpec, cluster: ClusterSpec, machines: Sequence[MachineShape],
+              path: str) -> tuple[ModelPlan | None, list[Problem]]:
+    pool = cluster.pool(model.pool)
+    problems = checkpoint_problems(model, path, gpu_pool=pool is not None and pool.is_gpu)
+    plan = None
+    if pool is None:
+        known = ", ".join(p.name for p in cluster.pools)
+        problems.append(Problem(f"{path}.pool", f"no pool named '{model.pool}' in the cluster; pools: {known}"))
+    else:
+        plan = plan_model(model, pool, path, machines)
+        problems += plan.problems
+    klass = cluster.storage_class(model.cache.storage_class)
+    if klass is None:
+        known = ", ".join(c.name for c in cluster.storage_classes)
+        problems.append(Problem(f"{path}.cache.storageClass", f"no storage class '{model.cache.storage_class}'; classes: {known}"))
+    else:
+        rwx = [c.name for c in cluster.storage_classes if "ReadWriteMany" in c.access_modes]
+        problems += cache_problems(model, klass, path, rwx_classes=rwx)
+    return plan, problems
