@@ -257,6 +257,8 @@ def capacity_summary(stack: Any) -> str:
             f"{est.max_model_len:,}); max_num_seqs {plan.max_num_seqs}; startup budget {plan.startup_timeout_seconds}s"
         )
         lines += [f"    warning: {warning}" for warning in plan.warnings]
+    lines += ["demand at replicas.min..max, of what each pool holds at maxNodes:"]
+    lines += [f"  {pool.describe()}" for pool in stack.plan.pools]
     return "\n".join(lines)
 
 

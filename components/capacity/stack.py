@@ -16,7 +16,8 @@ from typing import Sequence
 from ..core.cluster import ClusterSpec, MachineShape
 from ..core.errors import Problem
 from ..core.model import ModelSpec
-from ..core.placement import cache_problems, pool_problems, surge_rollouts, unique_names_problems
+from ..core.placement import (PoolDemand, cache_problems, pool_demands, pool_problems, surge_rollouts,
+                              unique_names_problems)
 from .planning import ModelPlan, checkpoint_problems, plan_model
 
 
@@ -25,6 +26,8 @@ class StackPlan:
     models: dict[str, ModelPlan] = field(default_factory=dict)
     """Model name -> its plan, for every model whose pool exists."""
     problems: list[Problem] = field(default_factory=list)
+    pools: list[PoolDemand] = field(default_factory=list)
+    """What each pool's models ask of it at replicas.min and replicas.max, against what it holds."""
 
 
 def plan_stack(models: Sequence[ModelSpec], cluster: ClusterSpec, machines: Sequence[MachineShape] = (),
@@ -42,7 +45,7 @@ def plan_stack(models: Sequence[ModelSpec], cluster: ClusterSpec, machines: Sequ
     surge = surge_rollouts(list(models), cluster)
     plans = {name: dataclasses.replace(plan, surge=surge.get(name, True), cache_class=cluster.storage_class(plan.model.cache.storage_class))
              for name, plan in plans.items()}
-    return StackPlan(plans, problems)
+    return StackPlan(plans, problems, pool_demands(list(models), cluster))
 
 
 def check_models(models: Sequence[ModelSpec], cluster: ClusterSpec, path: str = "models",

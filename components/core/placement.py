@@ -8,6 +8,7 @@ class a model names; nothing else types them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Optional, Sequence
 
@@ -122,8 +123,8 @@ def _replica_fit_problems(model: ModelSpec, pool: NodePool, path: str) -> list[P
     )]
 
 
-def _pool_demand(model: ModelSpec, pool: NodePool) -> dict[str, Decimal]:
-    pods = model.replicas.max
+def _pool_demand(model: ModelSpec, pool: NodePool, at: str = "max") -> dict[str, Decimal]:
+    pods = model.replicas.max if at == "max" else model.replicas.min
     return {"GPUs": Decimal(pods * model.gpus_per_replica) if pool.is_gpu else Decimal(0),
             "cpu": pods * parse_quantity(model.resources.cpu), "memory": pods * parse_quantity(model.resources.memory)}
 
@@ -133,6 +134,40 @@ def _pool_capacity(pool: NodePool) -> dict[str, Optional[Decimal]]:
         return None if per_node is None else pool.max_nodes * parse_quantity(per_node)
     gpus = Decimal(pool.max_nodes * pool.gpus_per_node * pool.gpu_sharing) if pool.is_gpu else None
     return {"GPUs": gpus, "cpu": total(pool.allocatable_cpu), "memory": total(pool.allocatable_memory)}
+
+
+@dataclass(frozen=True)
+class PoolDemand:
+    """What the models of one pool ask of it, at replicas.min and replicas.max, against what it holds
+    at maxNodes (None where the pool does not say: CPU and memory of an existing pool undeclared)."""
+
+    pool: str
+    at_min: dict[str, Decimal]
+    at_max: dict[str, Decimal]
+    capacity: dict[str, Optional[Decimal]]
+
+    def describe(self) -> str:
+        parts = []
+        for resource in ("GPUs", "cpu", "memory"):
+            held = self.capacity[resource]
+            if held is None and not self.at_max[resource]:
+                continue
+            limit = "?" if held is None else _show(held, resource)
+            parts.append(f"{resource} {_show(self.at_min[resource], resource)}..{_show(self.at_max[resource], resource)} of {limit}")
+        return f"pool {self.pool}: " + ", ".join(parts)
+
+
+def pool_demands(models: Sequence[ModelSpec], cluster: ClusterSpec) -> list[PoolDemand]:
+    """Each pool's demand at its models' replicas.min and replicas.max, and what it holds."""
+    demands = []
+    for pool in cluster.pools:
+        placed = [model for _, model in _on_pool(models, pool)]
+        if not placed:
+            continue
+        totals = {at: {r: sum((_pool_demand(m, pool, at)[r] for m in placed), Decimal(0)) for r in ("GPUs", "cpu", "memory")}
+                  for at in ("min", "max")}
+        demands.append(PoolDemand(pool.name, totals["min"], totals["max"], _pool_capacity(pool)))
+    return demands
 
 
 def _show(amount: Decimal, resource: str) -> str:

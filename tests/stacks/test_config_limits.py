@@ -271,3 +271,17 @@ def test_capacity_options_name_machines_only_of_the_platform_in_use(tmp_path):
     (existing,) = problems(tmp_path, one_gpu_pool, EXISTING_GPU)
     assert "tensor_parallel_size 4 on a pool with 4 x L40S per node" in existing
     assert "e.g." not in existing
+
+
+def test_the_plan_holds_each_pools_demand_at_min_and_max():
+    from decimal import Decimal
+
+    from tools.plan import load_stack
+
+    pools = {pool.pool: pool for pool in load_stack("prod").plan.pools}
+    l40s = pools["l40s"]  # qwen3-8b: 2..8 pods of 1 GPU, 8 CPU, 48Gi on 4 x g6e.12xlarge
+    assert (l40s.at_min["GPUs"], l40s.at_max["GPUs"], l40s.capacity["GPUs"]) == (2, 8, 16)
+    assert (l40s.at_min["cpu"], l40s.at_max["cpu"]) == (16, 64)
+    assert l40s.capacity["cpu"] == 4 * Decimal("47.81")
+    assert l40s.at_max["memory"] == 8 * 48 * 2**30
+    assert set(pools) == {"l40s", "h100"}, "pools without models have no demand"
