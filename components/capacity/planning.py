@@ -114,11 +114,6 @@ def startup_seconds(arch: Optional[Architecture]) -> int:
     return max(MIN_STARTUP_SECONDS, math.ceil(seconds / 60) * 60)
 
 
-def capacity_problems(model: ModelSpec, pool: NodePool, path: str, machines: Sequence[MachineShape] = ()) -> list[Problem]:
-    """Why the model would not start on one pod of its pool (its plan's verdict), with options that fit."""
-    return plan_model(model, pool, path, machines).problems
-
-
 def _unknown_architecture(model: ModelSpec, path: str) -> Problem:
     return Problem(f"{path}.architecture", (
         f"'{model.repo}' is not in the architecture catalog, so its memory cannot be checked: declare the numbers "
@@ -238,10 +233,3 @@ def _quantized_variants(model: ModelSpec, pool: NodePool) -> list[str]:
 
 def _floor_to(value: int, step: int) -> int:
     return value // step * step
-
-
-
-def resolve(model: ModelSpec, pool: NodePool) -> tuple[ModelSpec, ModelPlan]:
-    """The model with what was left unset derived from its plan: max_num_seqs, start-up budget."""
-    plan = plan_model(model, pool)
-    return plan.model, plan
