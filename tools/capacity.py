@@ -4,32 +4,63 @@
     python -m tools.capacity Qwen/Qwen3-32B --gpus L40S H100-80GB --tp 1 2 4 --max-model-len 32768
 
 Prints, per GPU and tensor-parallel size: weights per GPU, KV cache per GPU, the tokens vLLM could
-cache, how many max-length requests fit at once, and whether vLLM would start. Uses the same
-estimator as the stack's preview checks (`components.capacity.estimate`).
+cache, how many max-length requests fit at once, and whether vLLM would start. Each row is the plan
+a stack would get for the same choice: the settings become a model entry (with the stack's own
+defaults, e.g. gpuMemoryUtilization 0.9) and go through the same planner and the same validation
+as `make plan` and `pulumi preview`, so the tool and a stack never disagree.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 from pathlib import Path
+from typing import Any, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from components.capacity import ARCHITECTURES, estimate  # noqa: E402
-from components.capacity.estimator import DEFAULT_GPU_MEMORY_UTILIZATION  # noqa: E402
+from components.capacity.planning import ModelPlan, plan_model  # noqa: E402
+from components.core.catalog.architectures import ARCHITECTURES  # noqa: E402
 from components.core.catalog.gpus import GPUS  # noqa: E402
+from components.core.cluster import NodePool  # noqa: E402
+from components.core.errors import ConfigError  # noqa: E402
+from components.core.model import ModelSpec  # noqa: E402
+from components.core.validation import parse  # noqa: E402
 
 DEFAULT_GPUS = ["L4", "A10G", "L40S", "A100-40GB", "A100-80GB", "H100-80GB", "H200"]
+PLACEHOLDER_REVISION = "0" * 40
 
 
-def table(model: str, gpus: list[str], tps: list[int], **settings) -> str:
+def engine_settings(args: argparse.Namespace, tp: int) -> dict[str, Any]:
+    """The `engine:` entry a stack would write for this choice; what is not given keeps the stack's default."""
+    engine: dict[str, Any] = {"tensorParallelSize": tp}
+    for key, value in (("maxModelLen", args.max_model_len), ("gpuMemoryUtilization", args.gpu_memory_utilization),
+                       ("kvCacheDtype", args.kv_cache_dtype), ("quantization", args.quantization)):
+        if value is not None:
+            engine[key] = value
+    return engine
+
+
+def plan_for(repo: str, gpu: str, engine: dict[str, Any]) -> ModelPlan:
+    """The plan a stack gets for this model on one node of `gpu` x tensorParallelSize, validated as a stack's model."""
+    model = parse(ModelSpec, {
+        "name": "capacity", "repo": repo, "revision": PLACEHOLDER_REVISION, "pool": "pool", "engine": engine,
+        "cache": {"storageClass": "cache", "size": "4Ti"}, "resources": {"cpu": "1", "memory": "4Gi"},
+    }, prefix="")
+    pool = NodePool(name="pool", gpu=gpu, gpus_per_node=model.engine.tensor_parallel_size)
+    return plan_model(model, pool, "model")
+
+
+def table(repo: str, gpus: list[str], tps: list[int], args: argparse.Namespace) -> str:
     header = f"{'GPU':<11} {'TP':>2} {'weights/GPU':>11} {'KV/GPU':>8} {'KV tokens':>11} {'concurrency':>11}  verdict"
     lines = [header, "-" * len(header)]
     for gpu in gpus:
         for tp in tps:
-            est = estimate(model, gpu, tensor_parallel_size=tp, **settings)
-            verdict = "fits" if est.fits else "does not fit: " + "; ".join(est.problems)
+            plan = plan_for(repo, gpu, engine_settings(args, tp))
+            est = plan.estimate
+            assert est is not None
+            verdict = "fits" if not plan.problems else "does not fit: " + "; ".join(p.message for p in plan.problems)
             lines.append(
                 f"{gpu:<11} {tp:>2} {est.weights_gib:>8.1f} GiB {est.kv_cache_gib:>4.1f} GiB {est.kv_cache_tokens:>11,} "
                 f"{est.max_concurrency:>10.1f}x  {verdict}"
@@ -37,23 +68,43 @@ def table(model: str, gpus: list[str], tps: list[int], **settings) -> str:
     return "\n".join(lines)
 
 
+def known(name: str, names: list[str], what: str) -> Optional[str]:
+    """The name as the catalog spells it (case-insensitively), or None after saying what is close."""
+    by_lower = {n.lower(): n for n in names}
+    if name.lower() in by_lower:
+        return by_lower[name.lower()]
+    close = [n for n in by_lower if n.startswith(name.lower())] or difflib.get_close_matches(name.lower(), list(by_lower), n=1, cutoff=0.6)
+    hint = f"; did you mean '{by_lower[close[0]]}'?" if close else f"; known: {', '.join(sorted(names))}"
+    print(f"'{name}' is not a known {what}{hint}", file=sys.stderr)
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("model", help="a Hugging Face repo id from the architecture catalog")
-    parser.add_argument("--gpus", nargs="+", default=DEFAULT_GPUS, choices=sorted(GPUS), metavar="GPU")
+    parser.add_argument("--gpus", nargs="+", default=DEFAULT_GPUS, metavar="GPU")
     parser.add_argument("--tp", nargs="+", type=int, default=[1, 2, 4, 8])
     parser.add_argument("--max-model-len", type=int)
-    parser.add_argument("--gpu-memory-utilization", type=float, default=DEFAULT_GPU_MEMORY_UTILIZATION)
-    parser.add_argument("--kv-cache-dtype", default="auto", choices=["auto", "fp8"])
+    parser.add_argument("--gpu-memory-utilization", type=float, help="default: a stack's engine.gpuMemoryUtilization")
+    parser.add_argument("--kv-cache-dtype")
+    parser.add_argument("--quantization")
     args = parser.parse_args(argv)
-    if args.model not in ARCHITECTURES:
-        print(f"'{args.model}' is not in the architecture catalog; known: {', '.join(sorted(ARCHITECTURES))}", file=sys.stderr)
+    repo = known(args.model, list(ARCHITECTURES), "model of the architecture catalog")
+    gpus = [known(gpu, list(GPUS), "GPU type") for gpu in args.gpus]
+    if repo is None or None in gpus:
         return 1
-    est = estimate(args.model, args.gpus[0], max_model_len=args.max_model_len)
-    print(f"{args.model}: max_model_len {est.max_model_len:,}, gpu_memory_utilization {args.gpu_memory_utilization}, "
-          f"kv_cache_dtype {args.kv_cache_dtype} (vLLM 0.33 accounting; 10 % margin on the fit verdict)")
-    print(table(args.model, args.gpus, args.tp, max_model_len=args.max_model_len,
-                gpu_memory_utilization=args.gpu_memory_utilization, kv_cache_dtype=args.kv_cache_dtype))
+    try:
+        first = plan_for(repo, gpus[0], engine_settings(args, args.tp[0]))
+        for tp in args.tp[1:]:
+            plan_for(repo, gpus[0], engine_settings(args, tp))
+    except ConfigError as err:
+        print(err.render().replace("invalid configuration", "invalid settings"), file=sys.stderr)
+        return 1
+    engine = first.model.engine
+    assert first.estimate is not None
+    print(f"{repo}: maxModelLen {first.estimate.max_model_len:,}, gpuMemoryUtilization {engine.gpu_memory_utilization:g}, "
+          f"kvCacheDtype {engine.kv_cache_dtype} (vLLM 0.33 accounting; a stack's defaults; 10 % margin on the fit verdict)")
+    print(table(repo, [g for g in gpus if g], args.tp, args))
     return 0
 
 

@@ -131,12 +131,12 @@ def estimate(
     problems: list[str] = []
     if total - budget < overhead.context_gib:
         problems.append(
-            f"gpu_memory_utilization {gpu_memory_utilization} leaves {total - budget:.2f} GiB of {total:.1f} GiB for the CUDA "
+            f"gpuMemoryUtilization {gpu_memory_utilization} leaves {total - budget:.2f} GiB of {total:.1f} GiB for the CUDA "
             f"context and communication buffers, which need about {overhead.context_gib} GiB: vLLM would stop at start-up "
             "(free memory less than desired); lower it"
         )
     if mml > arch.max_position_embeddings:
-        problems.append(f"max_model_len {mml:,} exceeds the model's maximum context of {arch.max_position_embeddings:,} tokens")
+        problems.append(f"maxModelLen {mml:,} exceeds the model's maximum context of {arch.max_position_embeddings:,} tokens")
     blocks = max(0, math.floor(available * GIB / layout.bytes_per_block)) if available > 0 else 0
     per_request = layout.blocks_per_request(mml)
     concurrency = blocks / per_request if per_request else 0.0
@@ -149,7 +149,10 @@ def estimate(
         )
     elif mml <= arch.max_position_embeddings and (
             layout.bytes_per_block * per_request > (1 - FIT_MARGIN) * available * GIB - layout.bytes_per_block):
-        problems.append(f"KV cache holds ~{round_tokens(tokens):,} tokens, max_model_len is {mml:,}")
+        problems.append(
+            f"KV cache holds ~{round_tokens(tokens):,} tokens, but one request of maxModelLen {mml:,} must fit in "
+            f"{100 - FIT_MARGIN * 100:.0f} % of it (the estimate's {FIT_MARGIN * 100:.0f} % safety margin)"
+        )
     return Estimate(
         model=name, gpu=device.name, tensor_parallel_size=tp, pipeline_parallel_size=pp,
         gpu_memory_utilization=gpu_memory_utilization, max_model_len=mml, kv_cache_dtype=kv_cache_dtype,

@@ -20,7 +20,7 @@ from ..core.placement import gpu_problems
 from ..core.quantity import parse_quantity
 from ..core.architecture import Architecture
 from ..core.catalog.architectures import ARCHITECTURES
-from .estimator import Estimate, estimate, round_tokens
+from .estimator import Estimate, estimate
 
 TYPICAL_REQUEST_TOKENS = 1024
 """Length of a typical chat request (prompt and answer), for the derived max_num_seqs."""
@@ -185,24 +185,26 @@ def cache_size_gib(arch: Architecture) -> int:
 
 
 def _options(model: ModelSpec, pool: NodePool, est: Estimate, machines: Sequence[MachineShape]) -> list[str]:
+    """Changes of the model's config, in its own keys, each one planned again and kept only if it fits."""
     longest = architecture_of(model).max_position_embeddings
+    candidates: list[tuple[str, dict, dict]] = []
     if est.max_model_len > longest:
-        return [f"max_model_len <= {min(longest, est.max_fitting_model_len):,}"]
-    options = []
-    if est.kv_cache_gib > 0 and est.max_fitting_model_len >= 1024:
-        options.append(f"max_model_len <= {_floor_to(est.max_fitting_model_len, 1024):,}")
+        candidates.append((f"engine.maxModelLen: {min(longest, est.max_fitting_model_len):,}",
+                           {"max_model_len": min(longest, est.max_fitting_model_len)}, {}))
+    elif est.kv_cache_gib > 0 and est.max_fitting_model_len >= 1024:
+        shorter = _floor_to(est.max_fitting_model_len, 1024)
+        candidates.append((f"engine.maxModelLen: {shorter:,}", {"max_model_len": shorter}, {}))
     if est.kv_cache_gib > 0 and model.engine.kv_cache_dtype == "auto":
-        fp8 = estimate_for(model, pool, kv_cache_dtype="fp8")
-        if fp8.kv_cache_tokens > est.kv_cache_tokens:
-            options.append(f"kv_cache_dtype fp8 (~{round_tokens(fp8.kv_cache_tokens):,} tokens)")
+        candidates.append(("engine.kvCacheDtype: fp8", {"kv_cache_dtype": "fp8"}, {}))
     tp = est.tensor_parallel_size * 2
     while tp <= 8:
         if estimate_for(model, pool, tensor_parallel_size=tp).fits:
-            options.append(f"tensor_parallel_size {tp} {_where(pool, tp, machines)}")
+            candidates.append((f"engine.tensorParallelSize: {tp} {_where(pool, tp, machines)}", {}, {"tensor_parallel_size": tp}))
             break
         tp *= 2
-    options += _quantized_variants(model, pool)
-    return options
+    options = [text for text, engine, tp_override in candidates
+               if estimate_for(model, pool, **tp_override, **engine).fits]
+    return options + _quantized_variants(model, pool)
 
 
 def _where(pool: NodePool, gpus: int, machines: Sequence[MachineShape]) -> str:
@@ -227,7 +229,7 @@ def _quantized_variants(model: ModelSpec, pool: NodePool) -> list[str]:
     for repo in sorted(same_shape):
         variant = model.model_copy(update={"repo": repo, "architecture": None})
         if estimate_for(variant, pool).fits:
-            found.append(f"{repo} ({ARCHITECTURES[repo].total_weights_gib:.0f} GiB of weights)")
+            found.append(f"repo: {repo} ({ARCHITECTURES[repo].total_weights_gib:.0f} GiB of weights)")
     return found[:2]
 
 

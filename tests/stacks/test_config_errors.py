@@ -178,7 +178,7 @@ def test_a_70b_model_at_full_precision_on_one_48gb_gpu_fails_with_options(tmp_pa
 
     (line,) = fail(tmp_path, mutate)
     assert line.startswith("models[0]: meta-llama/Llama-3.3-70B-Instruct on 1 x L40S: the weights (131.4 GiB per GPU)")
-    assert "no memory is left for the KV cache. Options: tensor_parallel_size 4 (nodes of pool 'l40s' have 4 GPUs)" in line
+    assert "no memory is left for the KV cache. Options: engine.tensorParallelSize: 4 (nodes of pool 'l40s' have 4 GPUs)" in line
     assert "or hugging-quants/Meta-Llama-3.1-70B-Instruct-AWQ-INT4" not in line, "a 4-bit 70B does not fit 40 GiB at 8k either"
 
 
@@ -188,9 +188,9 @@ def test_a_32k_context_the_kv_cache_cannot_hold_fails_and_says_what_would_fit(tm
 
     (line,) = fail(tmp_path, mutate)
     assert line.startswith("models[0]: casperhansen/llama-3.3-70b-instruct-awq on 1 x L40S: KV cache holds ~"), line
-    assert "max_model_len is 32,768. Options: max_model_len <= " in line
-    assert "; or kv_cache_dtype fp8 (~" in line
-    assert "; or tensor_parallel_size 2 (nodes of pool 'l40s' have 4 GPUs)" in line
+    assert ("but one request of maxModelLen 32,768 must fit in 90 % of it (the estimate's 10 % safety margin). "
+            "Options: engine.maxModelLen: 3,072; or engine.tensorParallelSize: 2 (nodes of pool 'l40s' have 4 GPUs)") in line
+    assert "kvCacheDtype" not in line, "fp8 KV cache alone does not reach 32,768 tokens here: no option"
 
 
 def test_the_same_model_on_a_configuration_that_fits_plans(tmp_path):
@@ -218,8 +218,8 @@ def test_a_model_outside_the_catalog_must_declare_its_architecture(tmp_path):
             "vocabSize": 32000, "maxPositionEmbeddings": 4096})
 
     assert fail(tmp_path, declared) == [
-        "models[0]: acme/private-13b on 1 x L40S: max_model_len 32,768 exceeds the model's maximum context of 4,096 tokens. "
-        "Options: max_model_len <= 4,096",
+        "models[0]: acme/private-13b on 1 x L40S: maxModelLen 32,768 exceeds the model's maximum context of 4,096 tokens. "
+        "Options: engine.maxModelLen: 4,096",
     ]
 
 
@@ -250,3 +250,39 @@ def _gateway(config) -> dict:
 def test_gateway_mistakes_name_their_path_and_fix(tmp_path, mutate, expected):
     """In-process, through the same loader the program uses (the subprocess path is covered above)."""
     assert fail_in_process(tmp_path, mutate) == [expected]
+
+
+def _apply(model: dict, option: str) -> None:
+    """Apply one option of a capacity error, written in the config's own keys, to a model entry."""
+    key, _, value = option.partition(": ")
+    value = value.split(" (")[0].replace(",", "")
+    if key == "repo":
+        model["repo"] = value
+    else:
+        model["engine"][key.removeprefix("engine.")] = int(value) if value.isdigit() else value
+
+
+@pytest.mark.parametrize("repo, engine", [
+    ("casperhansen/llama-3.3-70b-instruct-awq", {}),
+    ("meta-llama/Llama-3.3-70B-Instruct", {"maxModelLen": 8192}),
+    ("Qwen/Qwen2.5-72B-Instruct", {"maxModelLen": 32768}),
+    ("Qwen/Qwen3-32B", {"maxModelLen": 40960}),
+])
+def test_every_option_a_capacity_error_offers_passes_when_applied(tmp_path, repo, engine):
+    def mutate(config):
+        model = config["llmstack:models"][0]
+        model.update(repo=repo, replicas={"min": 1, "max": 1})
+        model["engine"].update(engine)
+        model["cache"]["size"] = "300Gi"
+
+    (line,) = fail_in_process(tmp_path, mutate)
+    options = line.split(". Options: ")[1].split("; or ")
+    assert options, line
+    for option in options:
+        def applied(config, option=option):
+            mutate(config)
+            _apply(config["llmstack:models"][0], option)
+
+        from tools.plan import load_config
+
+        load_config("applied", broken_stack(tmp_path, applied))  # raises if the option does not fit

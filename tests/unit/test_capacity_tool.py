@@ -1,0 +1,66 @@
+"""`make capacity` and `make plan` give the same verdict for the same choice: the tool builds a
+stack's model entry from its flags, with the stack's defaults, and plans it with the same planner."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import EXTRA_STACKS
+from tools import capacity
+from tools.plan import load_stack
+
+
+def tool(*argv: str) -> tuple[int, str, str]:
+    import contextlib
+    import io
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = capacity.main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize("stack", ["prod", "existing-gpu"])
+def test_the_tool_plans_each_stack_model_as_the_stack_does(stack):
+    planned = load_stack(stack, EXTRA_STACKS.get(stack))
+    for model in planned.config.models:
+        plan = planned.plan.models[model.name]
+        engine = model.engine.model_dump(by_alias=True, exclude_defaults=True, exclude={"extra_args"})
+        same = capacity.plan_for(model.repo, plan.pool.gpu, engine)
+        assert same.estimate == plan.estimate
+        assert [p.message for p in same.problems] == [p.message for p in plan.problems]
+
+
+def test_the_issue_example_gives_the_stack_verdict():
+    """Qwen3-32B on one A100-80GB at 32k: the stack default 0.9 leaves ~35,000 tokens, which the fit
+    margin refuses; the tool used to assume vLLM's own 0.92 and said it fits."""
+    code, out, _ = tool("Qwen/Qwen3-32B", "--gpus", "A100-80GB", "--tp", "1", "--max-model-len", "32768")
+    assert code == 0
+    assert "gpuMemoryUtilization 0.9," in out
+    assert "does not fit: Qwen/Qwen3-32B on 1 x A100-80GB: KV cache holds ~35,000 tokens" in out
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["Qwen/Qwen3-32B", "--tp", "3"], "engine.tensorParallelSize: must be a power of two (1, 2, 4, 8), got 3"),
+    (["Qwen/Qwen3-32B", "--gpu-memory-utilization", "1.5"], "engine.gpuMemoryUtilization: Input should be less than or equal to 0.98"),
+    (["qwen/qwen3-33b"], "'qwen/qwen3-33b' is not a known model of the architecture catalog; did you mean 'Qwen/Qwen3-32B'?"),
+    (["Qwen/Qwen3-32B", "--gpus", "h100"], "'h100' is not a known GPU type; did you mean 'H100-80GB'?"),
+])
+def test_impossible_inputs_are_refused_with_the_stacks_rules(argv, expected):
+    code, _, err = tool(*argv)
+    assert code == 1
+    assert expected in err
+
+
+def test_names_are_found_whatever_their_case():
+    code, out, _ = tool("qwen/qwen3-8b", "--gpus", "l40s", "--tp", "1")
+    assert code == 0 and "L40S" in out
+
+
+@pytest.mark.parametrize("size", [1, 50])
+def test_the_benchmark_stacks_are_valid(tmp_path, size):
+    """`make bench` plans stacks of 1 to 50 models made from prod: each must pass validation."""
+    from tools.bench import stack_with
+    from tools.plan import load_config
+
+    assert len(load_config(f"bench{size}", stack_with(size, tmp_path)).models) == size
