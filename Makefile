@@ -4,7 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STACK ?= dev
 
-.PHONY: install checkov test plan capacity bench snapshots up preview clean
+.PHONY: help install checkov test plan capacity bench snapshots up preview pulumi-cli clean
+
+# `make help` lists every target with the `##` line beside it.
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 22
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +18,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed ## create .venv with the pinned runtime and test tools
 
 # checkov scans the rendered manifests from its own virtual environment: its dependency pins
 # conflict with Pulumi's.
@@ -27,25 +31,25 @@ $(CHECKOV_VENV)/.installed:
 	$(CHECKOV_VENV)/bin/pip install --quiet checkov==$(CHECKOV_VERSION)
 	touch $@
 
-checkov: $(CHECKOV_VENV)/.installed
+checkov: $(CHECKOV_VENV)/.installed ## install checkov into its own .venv-checkov
 
-test: install checkov
+test: install checkov ## run the whole test suite (what CI runs)
 	CHECKOV=$(CHECKOV_VENV)/bin/checkov $(BIN)/python -m pytest
 
-plan: install
+plan: install ## offline plan of STACK (default dev) into build/STACK; prints a summary
 	$(BIN)/python -m tools.plan --stack $(STACK)
 
 # Capacity table of a model across GPUs and tensor-parallel sizes: make capacity MODEL=Qwen/Qwen3-32B [ARGS="--max-model-len 32768"]
 MODEL ?= Qwen/Qwen3-8B
-capacity: install
+capacity: install ## capacity table of MODEL across GPUs and TP sizes (ARGS for more flags)
 	$(BIN)/python -m tools.capacity $(MODEL) $(ARGS)
 
 # Planning time for stacks of 1, 10 and 50 models (a benchmark, not a test).
-bench: install
+bench: install ## planning time for stacks of 1, 10 and 50 models
 	$(BIN)/python -m tools.bench
 
 # Re-record the reviewed plan snapshots after an intended change; review the diff before committing.
-snapshots: install
+snapshots: install ## re-record tests/snapshots after an intended change (review the diff)
 	UPDATE_SNAPSHOTS=1 $(BIN)/python -m pytest tests/stacks -q
 
 # The policy pack's own environment (Pulumi runs policy/__main__.py with policy/venv).
@@ -54,12 +58,15 @@ policy/venv/.installed: policy/requirements.txt
 	policy/venv/bin/pip install --quiet -r policy/requirements.txt
 	touch $@
 
-preview: install policy/venv/.installed
+preview: pulumi-cli install policy/venv/.installed ## pulumi preview of STACK with the policy pack
 	pulumi preview --stack $(STACK) --diff --policy-pack policy
 
-up: install policy/venv/.installed
-	@command -v pulumi >/dev/null || { echo "the Pulumi CLI is needed: https://www.pulumi.com/docs/install/"; exit 1; }
+up: pulumi-cli install policy/venv/.installed ## deploy STACK for real (pulumi up with the policy pack)
 	pulumi up --stack $(STACK) --policy-pack policy
 
-clean:
+# Checked first, before any setup work: preview and up need the Pulumi CLI.
+pulumi-cli:
+	@command -v pulumi >/dev/null || { echo "make: the Pulumi CLI is needed for this target and is not on the PATH: install it from https://www.pulumi.com/docs/install/"; exit 1; }
+
+clean: ## remove build/, the virtual environments and the policy pack's venv
 	rm -rf build $(VENV) $(CHECKOV_VENV) policy/venv

@@ -32,6 +32,10 @@ def stack_with(models: int, directory: Path) -> Path:
         {**copy.deepcopy(template), "name": f"model-{i}", "servedModelName": f"model-{i}", "replicas": {"min": 1, "max": 1}}
         for i in range(models)
     ]
+    # Every model on the l40s pool (1 GPU each of 4 per node), which must hold them all, and one tenant
+    # granted every model (prod's tenants name prod's models).
+    document["config"]["llmstack:cluster"]["gpuPools"][0]["maxNodes"] = -(-models // 4) + 1
+    document["config"]["llmstack:gateway"]["tenants"] = [{"name": "bench", "models": ["*"], "requestsPerMinute": 60}]
     path = directory / f"Pulumi.bench{models}.yaml"
     path.write_text(yaml.safe_dump(document))
     return path
