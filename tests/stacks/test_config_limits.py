@@ -267,9 +267,9 @@ def test_capacity_options_name_machines_only_of_the_platform_in_use(tmp_path):
         config["llmstack:cluster"]["pools"][1]["gpusPerNode"] = 1
 
     (eks,) = problems(tmp_path, one_gpu_nodes)
-    assert "tensor_parallel_size 4 on a pool with 4 x L40S per node, e.g. g6e.12xlarge" in eks
+    assert "engine.tensorParallelSize: 4 on a pool with 4 x L40S per node, e.g. g6e.12xlarge" in eks
     (existing,) = problems(tmp_path, one_gpu_pool, EXISTING_GPU)
-    assert "tensor_parallel_size 4 on a pool with 4 x L40S per node" in existing
+    assert "engine.tensorParallelSize: 4 on a pool with 4 x L40S per node" in existing
     assert "e.g." not in existing
 
 
