@@ -1,6 +1,9 @@
 """The base of every typed spec: unknown keys are errors, values are immutable, keys are camelCase
 in configuration (as Pulumi config is written) and snake_case in Python.
 
+Text fields get the same care: YAML reads `kubernetesVersion: 1.30` as the number 1.3 and `revision:
+0123456` as the octal number 42798, so a number where text is meant is refused with how to quote it,
+rather than as "a valid string" (quantities take plain numbers, as Kubernetes does: core/quantity.py).
 Numbers are checked the same way in every spec: `true` is not a number (pydantic would read it as
 1), and a whole number without a bound of its own may not exceed what a Kubernetes integer field
 holds (int32), so no value is accepted here that an API server or controller would refuse later.
@@ -10,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import types
-from typing import Any, Union, get_args, get_origin
+from typing import Annotated, Any, Union, get_args, get_origin
 
 import annotated_types
 import pydantic
@@ -51,6 +54,14 @@ class Spec(pydantic.BaseModel):
                 key = alias if alias in data else name
                 if isinstance(data.get(key), bool):
                     raise ValueError(f"{alias}: must be a number, not {str(data[key]).lower()}")
+            for name, alias in _text_fields(cls):
+                key = alias if alias in data else name
+                value = data.get(key)
+                if isinstance(value, (int, float)):
+                    shown = str(value).lower()
+                    raise ValueError(f"{alias}: must be text, but YAML read it as the number {shown} (YAML drops the "
+                                     "trailing 0 of 1.30 and reads 0123456 as an octal number): write it in quotes as you "
+                                     f"mean it, e.g. {alias}: \"...\"")
         return data
 
     @pydantic.model_validator(mode="after")
@@ -67,3 +78,24 @@ def _number_fields(spec: type[Spec]) -> tuple[tuple[str, str, type, bool], ...]:
     """(name, alias, int or float, has an upper bound of its own) of each number field of a spec class."""
     return tuple((name, field.alias or name, kind, _has_upper_bound(field))
                  for name, field in spec.model_fields.items() if (kind := _numeric(field.annotation)) is not None)
+
+
+def _is_text(annotation: Any) -> bool:
+    """str, an Annotated str without a number-accepting validator, or Optional of one."""
+    if annotation is str:
+        return True
+    if get_origin(annotation) is Annotated:
+        base, *meta = get_args(annotation)
+        accepts_numbers = any(isinstance(m, pydantic.BeforeValidator) for m in meta)
+        return base is str and not accepts_numbers
+    if get_origin(annotation) in (Union, types.UnionType):
+        members = [a for a in get_args(annotation) if a is not type(None)]
+        return len(members) == 1 and _is_text(members[0])
+    return False
+
+
+@functools.cache
+def _text_fields(spec: type[Spec]) -> tuple[tuple[str, str], ...]:
+    """(name, alias) of each text field of a spec class."""
+    return tuple((name, field.alias or name) for name, field in spec.model_fields.items()
+                 if _is_text(field.annotation) and not any(isinstance(m, pydantic.BeforeValidator) for m in field.metadata))

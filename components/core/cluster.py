@@ -15,7 +15,7 @@ import pydantic
 from .base import Spec
 from .catalog.gpus import GPUS, SHARED_SUFFIX, GpuType
 from .catalog.storage import reports_claim_volume_stats
-from .quantity import parse_quantity
+from .quantity import Quantity
 
 AccessMode = Literal["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"]
 TaintEffect = Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
@@ -116,19 +116,12 @@ class NodePool(Spec):
     gpu_sharing: int = pydantic.Field(
         1, ge=1, le=16, description="time-slicing: pods each GPU is advertised to; 1 means whole GPUs"
     )
-    allocatable_cpu: Optional[str] = pydantic.Field(
+    allocatable_cpu: Optional[Quantity] = pydantic.Field(
         None, description="CPU a node offers pods (`kubectl describe node`, Allocatable); unset: not checked"
     )
-    allocatable_memory: Optional[str] = pydantic.Field(
+    allocatable_memory: Optional[Quantity] = pydantic.Field(
         None, description="memory a node offers pods (`kubectl describe node`, Allocatable); unset: not checked"
     )
-
-    @pydantic.field_validator("allocatable_cpu", "allocatable_memory")
-    @classmethod
-    def _quantity(cls, value: Optional[str]) -> Optional[str]:
-        if value is not None:
-            parse_quantity(value)
-        return value
 
     @pydantic.field_validator("gpu")
     @classmethod

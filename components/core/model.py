@@ -13,7 +13,7 @@ from .base import Spec
 from .monitoring.spec import AutoscalingSpec
 from .catalog import vllm
 from .cluster import DnsLabel, DnsSubdomain
-from .quantity import parse_quantity
+from .quantity import Quantity, parse_quantity
 
 _REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
@@ -69,13 +69,6 @@ def check_pinned_image(reference: str) -> str:
     return reference
 
 
-def _quantity(cls: type, value: Optional[str]) -> Optional[str]:
-    """Shared field validator: the value must be a Kubernetes quantity."""
-    if value is not None:
-        parse_quantity(value)
-    return value
-
-
 MAX_REPLICAS = 1000
 
 
@@ -104,12 +97,11 @@ class EngineSpec(Spec):
     tensor_parallel_size: int = pydantic.Field(1, ge=1)
     enable_prefix_caching: Optional[bool] = None
     kv_cache_dtype: vllm.KvCacheDtype = "auto"
-    kv_cache_memory: Optional[str] = pydantic.Field(
+    kv_cache_memory: Optional[Quantity] = pydantic.Field(
         None, description="explicit KV cache size (--kv-cache-memory-bytes); CPU pools default to a quarter of memory"
     )
     extra_args: list[str] = pydantic.Field(default_factory=list)
 
-    _kv_memory = pydantic.field_validator("kv_cache_memory")(_quantity)
 
     @pydantic.field_validator("tensor_parallel_size")
     @classmethod
@@ -129,24 +121,22 @@ class EngineSpec(Spec):
 
 class CacheSpec(Spec):
     storage_class: DnsSubdomain
-    size: str = pydantic.Field(description="PVC size; room for the weights of every revision kept")
+    size: Quantity = pydantic.Field(description="PVC size; room for the weights of every revision kept")
     exclude: list[str] = pydantic.Field(
         default_factory=lambda: ["original/*", "*.pth"],
         description="files of the repo not downloaded (fnmatch); by default the duplicate original checkpoints",
     )
     populate_timeout_seconds: int = pydantic.Field(7200, ge=300, le=86400, description="deadline of the populate Job")
 
-    _size = pydantic.field_validator("size")(_quantity)
 
 
 class Resources(Spec):
     """CPU and memory per vLLM pod; requests equal limits (Guaranteed QoS, never evicted first)."""
 
-    cpu: str
-    memory: str
-    shm_size: str = pydantic.Field("2Gi", description="/dev/shm size; counts against memory")
+    cpu: Quantity
+    memory: Quantity
+    shm_size: Quantity = pydantic.Field("2Gi", description="/dev/shm size; counts against memory")
 
-    _quantities = pydantic.field_validator("cpu", "memory", "shm_size")(_quantity)
 
     @pydantic.model_validator(mode="after")
     def _shm_within_memory(self) -> "Resources":

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import Annotated, Any
+
+import pydantic
 
 _SUFFIX = {
     "": 1, "m": Decimal("0.001"),
@@ -22,3 +25,20 @@ def parse_quantity(text: str) -> Decimal:
         )
     return Decimal(match["number"]) * Decimal(_SUFFIX[match["suffix"] or ""])
 
+
+
+def _number_as_text(value: Any) -> Any:
+    """Kubernetes takes `cpu: 8` as well as `cpu: "8"`; so do we (YAML reads the first as a number)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return format(value, "g") if isinstance(value, float) else str(value)
+    return value
+
+
+def _checked(value: str) -> str:
+    parse_quantity(value)
+    return value
+
+
+NUMBER_AS_TEXT = pydantic.BeforeValidator(_number_as_text)
+Quantity = Annotated[str, NUMBER_AS_TEXT, pydantic.AfterValidator(_checked)]
+"""A Kubernetes quantity ('4', 500m, 16Gi), written as text or as a plain number."""

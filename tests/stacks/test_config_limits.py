@@ -285,3 +285,19 @@ def test_the_plan_holds_each_pools_demand_at_min_and_max():
     assert l40s.capacity["cpu"] == 4 * Decimal("47.81")
     assert l40s.at_max["memory"] == 8 * 48 * 2**30
     assert set(pools) == {"l40s", "h100"}, "pools without models have no demand"
+
+
+def test_plain_numbers_are_quantities_as_kubernetes_takes_them(tmp_path):
+    config = load_config("ok", broken_stack(tmp_path, lambda c: model(c)["resources"].update(cpu=8, memory="48Gi")))
+    assert config.models[0].resources.cpu == "8"
+
+
+@pytest.mark.parametrize("mutate, path, number", [
+    (lambda c: c["llmstack:cluster"].update(kubernetesVersion=1.30), "cluster.kubernetesVersion", "1.3"),
+    (lambda c: model(c).update(revision=0o123456), "models[0].revision", "42798"),
+    (lambda c: model(c).update(servedModelName=5), "models[0].servedModelName", "5"),
+])
+def test_a_number_where_text_is_meant_says_how_to_quote_it(tmp_path, mutate, path, number):
+    (line,) = problems(tmp_path, mutate)
+    assert line.startswith(f"{path}: must be text, but YAML read it as the number {number} (")
+    assert "write it in quotes as you mean it" in line

@@ -9,7 +9,7 @@ import pydantic
 
 from ..base import Spec
 from ..cluster import DnsLabel
-from ..quantity import parse_quantity
+from ..quantity import Quantity, parse_quantity
 
 
 class AlertThresholds(Spec):
@@ -23,15 +23,9 @@ class AlertThresholds(Spec):
 class MonitoringSpec(Spec):
     enabled: bool = True
     retention: str = pydantic.Field("15d", description="Prometheus retention time")
-    storage_size: str = pydantic.Field("50Gi", description="Prometheus volume size")
+    storage_size: Quantity = pydantic.Field("50Gi", description="Prometheus volume size")
     storage_class: Optional[str] = pydantic.Field(None, description="class of the Prometheus volume; default: the cluster default")
     alerts: AlertThresholds = AlertThresholds()
-
-    @pydantic.field_validator("storage_size")
-    @classmethod
-    def _size(cls, value: str) -> str:
-        parse_quantity(value)
-        return value
 
     @pydantic.field_validator("retention")
     @classmethod
