@@ -114,7 +114,8 @@ def load(raw: dict[str, Any], secret_keys: set[str], stack: str) -> Stack:
         raise ConfigError([*problems, *quoted, *_placement_of_valid_models(data)]) from None
     if misplaced:
         raise ConfigError(problems)
-    plan = plan_stack(config.models, config.cluster.contract(), config.cluster.machines())
+    monitored = config.monitoring is not None and config.monitoring.enabled
+    plan = plan_stack(config.models, config.cluster.contract(), config.cluster.machines(), can_autoscale=monitored)
     problems += plan.problems
     problems += monitoring_problems(config)
     # Grants are checked against models that are themselves right, so one mistake is one message.

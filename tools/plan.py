@@ -250,6 +250,7 @@ def capacity_summary(stack: Any) -> str:
         est = plan.estimate
         if est is None:
             lines.append(f"  {model.name:<24} CPU pool: no GPU estimate; startup budget {plan.startup_timeout_seconds}s")
+            lines += [f"    warning: {warning}" for warning in plan.warnings]
             continue
         lines.append(
             f"  {model.name:<24} {est.gpus} x {est.gpu}: weights {est.weights_gib:.1f} GiB/GPU, KV cache "

@@ -31,8 +31,10 @@ class StackPlan:
 
 
 def plan_stack(models: Sequence[ModelSpec], cluster: ClusterSpec, machines: Sequence[MachineShape] = (),
-               path: str = "models") -> StackPlan:
-    """Plan every model once; problems are reported for all of them together, one per mistake."""
+               path: str = "models", can_autoscale: bool = True) -> StackPlan:
+    """Plan every model once; problems are reported for all of them together, one per mistake.
+    `can_autoscale`: an autoscaler can exist (monitoring is on); without one, a model whose
+    replicas.max exceeds replicas.min is warned that it stays at replicas.min."""
     problems = unique_names_problems(list(models), path)
     plans: dict[str, ModelPlan] = {}
     for index, model in enumerate(models):
@@ -43,7 +45,8 @@ def plan_stack(models: Sequence[ModelSpec], cluster: ClusterSpec, machines: Sequ
     if not problems:
         problems += pool_problems(list(models), cluster, path)
     surge = surge_rollouts(list(models), cluster)
-    plans = {name: dataclasses.replace(plan, surge=surge.get(name, True), cache_class=cluster.storage_class(plan.model.cache.storage_class))
+    plans = {name: dataclasses.replace(plan, surge=surge.get(name, True), cache_class=cluster.storage_class(plan.model.cache.storage_class),
+                                       warnings=[*plan.warnings, *_scaling_warnings(plan.model, can_autoscale)])
              for name, plan in plans.items()}
     return StackPlan(plans, problems, pool_demands(list(models), cluster))
 
@@ -77,3 +80,11 @@ def _plan_one(model: ModelSpec, cluster: ClusterSpec, machines: Sequence[Machine
         rwx = [c.name for c in cluster.storage_classes if "ReadWriteMany" in c.access_modes]
         problems += cache_problems(model, klass, path, rwx_classes=rwx)
     return plan, problems
+
+
+def _scaling_warnings(model: ModelSpec, can_autoscale: bool) -> list[str]:
+    replicas = model.replicas
+    if can_autoscale or replicas.max == replicas.min:
+        return []
+    return [f"replicas.max {replicas.max} > replicas.min {replicas.min}, but with monitoring off no autoscaler exists: the "
+            f"model stays at {replicas.min} replica(s). Set `monitoring` to scale it on its queue, or replicas.max to {replicas.min}"]

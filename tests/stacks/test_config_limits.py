@@ -301,3 +301,13 @@ def test_a_number_where_text_is_meant_says_how_to_quote_it(tmp_path, mutate, pat
     (line,) = problems(tmp_path, mutate)
     assert line.startswith(f"{path}: must be text, but YAML read it as the number {number} (")
     assert "write it in quotes as you mean it" in line
+
+
+def test_replicas_that_nothing_can_scale_are_warned_at_preview(tmp_path):
+    from tools.plan import load_stack
+
+    quiet = load_stack("prod").plan.models["qwen3-8b"]
+    assert not [w for w in quiet.warnings if "no autoscaler" in w], "prod has monitoring: KEDA scales it"
+    plan = load_stack("ok", broken_stack(tmp_path, lambda c: c.pop("llmstack:monitoring"))).plan.models["qwen3-8b"]
+    assert ("replicas.max 8 > replicas.min 2, but with monitoring off no autoscaler exists: the model stays at 2 "
+            "replica(s)") in " ".join(plan.warnings)
