@@ -45,7 +45,7 @@ def waits_for(opts: "pulumi.ResourceOptions | None") -> list:
 
 def random_passwords(parent: pulumi.Resource, name: str, ids: list[str], length: int = 32) -> dict[str, pulumi.Output]:
     """Generated secrets, one per id, kept in the stack's state (encrypted) and stable across updates."""
-    import pulumi_random as random  # only the components that generate secrets need the package
+    random = extra_package("pulumi_random", "monitoring] or [gateway")  # only the components that generate secrets need it
 
     provider = random.Provider(f"{name}-random", opts=child(parent))
     return {
@@ -76,3 +76,14 @@ def replaceable_secret(parent: pulumi.Resource, name: str, *, namespace: Any, la
         string_data={key: pulumi.Output.secret(value) for key, value in string_data.items()},
         opts=child(parent, **opts),
     )
+
+
+def extra_package(module: str, extra: str) -> Any:
+    """Import a package that only some components need, or say which extra of the wheel brings it."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as err:
+        raise ModuleNotFoundError(f"this component needs the package {module}: pip install 'llmstack-components[{extra}]'",
+                                  name=module) from err

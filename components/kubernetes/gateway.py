@@ -14,16 +14,18 @@ from typing import Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
-from pulumi_kubernetes_cert_manager import CertManager, CertManagerArgs, ReleaseArgs
 
 from ..core.catalog.charts import AI_GATEWAY, AI_GATEWAY_CRDS, CERT_MANAGER, ENVOY_GATEWAY
 from ..core.cluster import SystemPlacement
 from ..core.gateway import objects, values
 from ..core.gateway.spec import AcmeIssuer, GatewaySpec
 from ..core.labels import CostLabels, platform_labels
-from ._base import (TOKEN_PREFIX, ComponentArgs, InputStr, child, custom_resource_kwargs, random_passwords,
+from ._base import (TOKEN_PREFIX, ComponentArgs, InputStr, child, custom_resource_kwargs, extra_package, random_passwords,
                     replaceable_secret, resource_kwargs, waits_for)
 from .helm import chart_namespace, release
+
+_cert_manager = extra_package("pulumi_kubernetes_cert_manager", "gateway")
+CertManager, CertManagerArgs, ReleaseArgs = _cert_manager.CertManager, _cert_manager.CertManagerArgs, _cert_manager.ReleaseArgs
 
 API_KEY_LENGTH = 48
 
