@@ -40,11 +40,24 @@ print(json.dumps({"registered": registered, "components_file": components.__file
 """
 
 
+def package_sources(into: Path) -> Path:
+    """A copy of what the wheel is built from: setuptools writes build/ and *.egg-info beside its
+    sources, and the checkout's build/ holds the plans, not test artefacts."""
+    into.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, into / name)
+    shutil.copytree(ROOT / "components", into / "components", ignore=shutil.ignore_patterns("__pycache__"))
+    return into
+
+
 def test_the_installed_package_serves_a_model_from_another_program(tmp_path):
     wheels, site, program = tmp_path / "wheels", tmp_path / "site", tmp_path / "program"
+    checkout_before = sorted(p.name for p in ROOT.iterdir()) + sorted(p.name for p in (ROOT / "build").glob("*"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "-w", str(wheels), str(ROOT)], check=True, timeout=120, cwd=tmp_path)
+                    "-w", str(wheels), str(package_sources(tmp_path / "src"))], check=True, timeout=120, cwd=tmp_path)
     [wheel] = wheels.glob("llmstack_components-*.whl")
+    checkout_after = sorted(p.name for p in ROOT.iterdir()) + sorted(p.name for p in (ROOT / "build").glob("*"))
+    assert checkout_after == checkout_before, "building the wheel must leave no build/ or *.egg-info in the checkout"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site), str(wheel)],
                    check=True, timeout=120)
     assert (site / "components" / "py.typed").exists()
