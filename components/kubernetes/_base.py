@@ -9,6 +9,9 @@ import pydantic
 import pulumi
 import pulumi_kubernetes as k8s
 
+from ..core.errors import ConfigError
+from ..core.validation import problems_from
+
 TOKEN_PREFIX = "llmstack:kubernetes"
 
 # A value that may be a plain value or a Pulumi Output (namespaces, claim and secret names).
@@ -16,7 +19,16 @@ InputStr = Any
 
 
 class ComponentArgs(pydantic.BaseModel):
+    """Typed component arguments: a bad one raises a ConfigError naming it (`VllmModelArgs.model.replicas.max: ...`),
+    as stack config does, not pydantic's ValidationError."""
+
     model_config = pydantic.ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except pydantic.ValidationError as err:
+            raise ConfigError(problems_from(err, type(self), prefix=type(self).__name__)) from None
 
 
 def resource_kwargs(manifest: dict) -> dict:

@@ -25,3 +25,15 @@ def test_a_missing_extra_is_named():
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 1
     assert "pip install 'llmstack-components[gateway]'" in proc.stderr
+
+
+def test_a_bad_component_argument_is_a_config_error_naming_it():
+    import pytest
+
+    from components.core.errors import ConfigError
+
+    with pytest.raises(ConfigError) as raised:
+        kubernetes.ModelCacheArgs(namespace="ml", model={"name": "x"}, pool={"name": "p"}, storage_class={},
+                                  scripts_configmap="s", cost={"team": "a", "environment": "b"}, colour="red")
+    paths = [problem.path for problem in raised.value.problems]
+    assert "ModelCacheArgs.model.repo" in paths and "ModelCacheArgs.colour" in paths
