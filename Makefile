@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STACK ?= dev
 
-.PHONY: help install checkov test plan capacity bench snapshots up preview pulumi-cli clean
+.PHONY: help install checkov test plan capacity bench snapshots schema up preview pulumi-cli clean
 
 # `make help` lists every target with the `##` line beside it.
 help: ## list the targets
@@ -51,6 +51,10 @@ bench: install ## planning time for stacks of 1, 10 and 50 models
 # Re-record the reviewed plan snapshots after an intended change; review the diff before committing.
 snapshots: install ## re-record tests/snapshots after an intended change (review the diff)
 	UPDATE_SNAPSHOTS=1 $(BIN)/python -m pytest tests/stacks -q
+
+# JSON Schema of stack files, generated from the config model (editors read it through the files' modeline).
+schema: install ## regenerate schema/stack.schema.json from the config model
+	$(BIN)/python -m tools.schema
 
 # The policy pack's own environment (Pulumi runs policy/__main__.py with policy/venv).
 policy/venv/.installed: policy/requirements.txt
