@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STACK ?= dev
 
-.PHONY: help install checkov test plan capacity bench snapshots schema up preview pulumi-cli clean
+.PHONY: help install checkov promtool test plan capacity bench snapshots schema up preview pulumi-cli clean
 
 # `make help` lists every target with the `##` line beside it.
 help: ## list the targets
@@ -33,7 +33,11 @@ $(CHECKOV_VENV)/.installed:
 
 checkov: $(CHECKOV_VENV)/.installed ## install checkov into its own .venv-checkov
 
-test: install checkov ## run the whole test suite (what CI runs)
+# promtool for the alert tests: the project's .tools/bin (Debian's package, SHA-256 pinned), or the PATH's.
+promtool: ## fetch promtool into .tools/bin unless one is there or on the PATH
+	$(PYTHON) tools/promtool.py
+
+test: install checkov promtool ## run the whole test suite (what CI runs)
 	CHECKOV=$(CHECKOV_VENV)/bin/checkov $(BIN)/python -m pytest
 
 plan: install ## offline plan of STACK (default dev) into build/STACK; prints a summary

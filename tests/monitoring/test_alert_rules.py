@@ -7,8 +7,8 @@ that cannot fire fails its symptom; one that cannot clear, or fires on normal op
 look-alike. `test_every_alert_has_a_symptom_and_a_look_alike` refuses an alert without both.
 
 Series are named and labelled exactly as vLLM 0.33, the DCGM exporter, kubelet, kube-state-metrics
-and Prometheus expose them (components/core/catalog/metrics.py). `make test` needs promtool on the
-PATH (Debian/Ubuntu: `apt-get install prometheus`); CI installs it.
+and Prometheus expose them (components/core/catalog/metrics.py). `make test` fetches promtool into
+.tools/bin on Debian 12 (tools/promtool.py); elsewhere it must be on the PATH.
 """
 
 from __future__ import annotations
@@ -299,9 +299,12 @@ SCENARIOS = [(alert, kind, scenario) for alert, case in sorted(CASES.items())
 
 
 def promtool() -> str:
-    path = shutil.which("promtool")
-    assert path, "promtool is needed: apt-get install prometheus (Debian/Ubuntu), or put promtool on the PATH"
-    return path
+    """The project's promtool (.tools/bin, fetched by `make test`), else the PATH's."""
+    from tools.promtool import found
+
+    path = found()
+    assert path, "promtool is needed: `make promtool` fetches it (Debian 12), or put promtool on the PATH"
+    return str(path)
 
 
 @pytest.fixture(scope="module")
