@@ -122,6 +122,12 @@ class NodePool(Spec):
     allocatable_memory: Optional[Quantity] = pydantic.Field(
         None, description="memory a node offers pods (`kubectl describe node`, Allocatable); unset: not checked"
     )
+    price_per_node_hour: Optional[float] = pydantic.Field(
+        None, ge=0, description="USD per node and hour (on-demand, or what the pool's capacity type costs); unset: unknown"
+    )
+    spot_price_per_node_hour: Optional[float] = pydantic.Field(
+        None, ge=0, description="USD per node and hour on spot, for spot pools; unset: unknown"
+    )
 
     @pydantic.field_validator("gpu")
     @classmethod

@@ -8,7 +8,8 @@ class a model names; nothing else types them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Optional, Sequence
 
@@ -136,6 +137,10 @@ def _pool_capacity(pool: NodePool) -> dict[str, Optional[Decimal]]:
     return {"GPUs": gpus, "cpu": total(pool.allocatable_cpu), "memory": total(pool.allocatable_memory)}
 
 
+HOURS_PER_MONTH = 730
+"""The month AWS's, Google's and Azure's pricing calculators bill: 730 hours."""
+
+
 @dataclass(frozen=True)
 class PoolDemand:
     """What the models of one pool ask of it, at replicas.min and replicas.max, against what it holds
@@ -145,6 +150,20 @@ class PoolDemand:
     at_min: dict[str, Decimal]
     at_max: dict[str, Decimal]
     capacity: dict[str, Optional[Decimal]]
+    per_node: dict[str, Optional[Decimal]] = field(default_factory=dict)
+    """What one node offers: GPUs (times time-slicing), allocatable CPU and memory."""
+    price_per_node_hour: Optional[float] = None
+    spot_price_per_node_hour: Optional[float] = None
+    spot: bool = False
+
+    def nodes(self, at: str) -> int:
+        """The fewest nodes that hold the models at replicas.min ("min") or replicas.max ("max")."""
+        demand = self.at_min if at == "min" else self.at_max
+        return max([math.ceil(demand[r] / offer) for r, offer in self.per_node.items() if offer and demand[r]] or [0])
+
+    def monthly_usd(self, at: str, spot: bool = False) -> Optional[float]:
+        price = self.spot_price_per_node_hour if spot else self.price_per_node_hour
+        return None if price is None else round(self.nodes(at) * price * HOURS_PER_MONTH, 2)
 
     def describe(self) -> str:
         parts = []
@@ -166,8 +185,16 @@ def pool_demands(models: Sequence[ModelSpec], cluster: ClusterSpec) -> list[Pool
             continue
         totals = {at: {r: sum((_pool_demand(m, pool, at)[r] for m in placed), Decimal(0)) for r in ("GPUs", "cpu", "memory")}
                   for at in ("min", "max")}
-        demands.append(PoolDemand(pool.name, totals["min"], totals["max"], _pool_capacity(pool)))
+        demands.append(PoolDemand(pool.name, totals["min"], totals["max"], _pool_capacity(pool), _per_node(pool),
+                                  pool.price_per_node_hour, pool.spot_price_per_node_hour, pool.capacity_type == "spot"))
     return demands
+
+
+def _per_node(pool: NodePool) -> dict[str, Optional[Decimal]]:
+    def offer(value: Optional[str]) -> Optional[Decimal]:
+        return None if value is None else parse_quantity(value)
+    gpus = Decimal(pool.gpus_per_node * pool.gpu_sharing) if pool.is_gpu else None
+    return {"GPUs": gpus, "cpu": offer(pool.allocatable_cpu), "memory": offer(pool.allocatable_memory)}
 
 
 def _show(amount: Decimal, resource: str) -> str:

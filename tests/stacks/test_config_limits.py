@@ -311,3 +311,19 @@ def test_replicas_that_nothing_can_scale_are_warned_at_preview(tmp_path):
     plan = load_stack("ok", broken_stack(tmp_path, lambda c: c.pop("llmstack:monitoring"))).plan.models["qwen3-8b"]
     assert ("replicas.max 8 > replicas.min 2, but with monitoring off no autoscaler exists: the model stays at 2 "
             "replica(s)") in " ".join(plan.warnings)
+
+
+def test_the_plan_states_what_the_models_nodes_cost_a_month(tmp_path):
+    from tools.plan import cost_summary, load_stack
+
+    def priced(config):
+        config["llmstack:cluster"]["pools"][1].update(pricePerNodeHour=10.0)  # l40s: qwen3-8b, 2..8 pods of 1 GPU
+
+    pools = {pool.pool: pool for pool in load_stack("ok", broken_stack(tmp_path, priced, EXISTING_GPU)).plan.pools}
+    l40s = pools["l40s"]
+    assert (l40s.nodes("min"), l40s.nodes("max")) == (1, 2)  # 4 GPUs a node
+    assert (l40s.monthly_usd("min"), l40s.monthly_usd("max")) == (7300.0, 14600.0)
+    assert pools["h100"].monthly_usd("max") is None
+    lines = cost_summary(list(pools.values()))
+    assert "  pool l40s: 1..2 nodes, on-demand $7,300..$14,600" in lines
+    assert lines[-1].endswith("unknown..unknown"), "one pool without a price makes the stack's cost unknown"
