@@ -260,7 +260,8 @@ def capacity_summary(stack: Any) -> str:
         lines += [f"    warning: {warning}" for warning in plan.warnings]
     lines += ["demand at replicas.min..max, of what each pool holds at maxNodes:"]
     lines += [f"  {pool.describe()}" for pool in stack.plan.pools]
-    return "\n".join(lines + cost_summary(stack.plan.pools))
+    notes = getattr(stack.config.cluster, "price_notes", lambda: [])()
+    return "\n".join(lines + cost_summary(stack.plan.pools) + [f"  price of {note}" for note in notes])
 
 
 def cost_summary(pools: list) -> list[str]:

@@ -21,6 +21,7 @@ from ..core.catalog.gpus import GPU_RESOURCE
 from ..core.gpu_operator import GpuOperatorSpec
 from ..core.labels import GPU_LABEL, POOL_LABEL
 from .catalog import DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS, LOAD_BALANCER_ANNOTATIONS
+from . import prices
 from .instance_types import INSTANCE_TYPES, InstanceType, allocatable, machine_shapes
 
 SYSTEM_POOL = "system"
@@ -258,6 +259,11 @@ class EksClusterSpec(Spec):
         """The machine types this platform can give a pool: the EC2 catalog."""
         return machine_shapes()
 
+    def price_notes(self) -> list[str]:
+        """Where each GPU pool's price comes from (for the plan's cost lines)."""
+        return [f"{pool.name} ({pool.instance_type}): {prices.on_demand(self.region, pool.instance_type)[1]}"
+                for pool in self.gpu_pools]
+
     def contract(self) -> ClusterSpec:
         """What the serving layer may know about this cluster."""
         sharing = self.gpu_operator.time_slicing
@@ -271,6 +277,8 @@ class EksClusterSpec(Spec):
             cpu, memory = allocatable(instance)
             pools.append(NodePool(
                 allocatable_cpu=cpu, allocatable_memory=memory,
+                price_per_node_hour=prices.on_demand(self.region, instance.name)[0],
+                spot_price_per_node_hour=prices.spot(self.region, instance.name),
                 name=pool.name, gpu=instance.gpu, gpus_per_node=instance.gpus, max_nodes=pool.max_nodes,
                 labels={POOL_LABEL: pool.name, GPU_LABEL: instance.gpu}, taints=[GPU_TAINT], capacity_type=pool.capacity_type,
                 gpu_sharing=sharing or 1,

@@ -327,3 +327,16 @@ def test_the_plan_states_what_the_models_nodes_cost_a_month(tmp_path):
     lines = cost_summary(list(pools.values()))
     assert "  pool l40s: 1..2 nodes, on-demand $7,300..$14,600" in lines
     assert lines[-1].endswith("unknown..unknown"), "one pool without a price makes the stack's cost unknown"
+
+
+def test_prod_states_its_monthly_cost_from_the_ec2_price_catalog():
+    from components.aws.instance_types import INSTANCE_TYPES
+    from components.aws.prices import ON_DEMAND_USD_PER_HOUR
+    from tools.plan import capacity_summary, load_stack
+
+    assert all(set(prices) <= set(INSTANCE_TYPES) for prices in ON_DEMAND_USD_PER_HOUR.values())
+    summary = capacity_summary(load_stack("prod"))
+    # g6e.12xlarge at $10.49264/h: 1..2 nodes for qwen3-8b's 2..8 one-GPU pods; p5.48xlarge at $55.04/h, spot unpriced.
+    assert "  pool l40s: 1..2 nodes, on-demand $7,660..$15,319" in summary
+    assert "  pool h100: 1..1 nodes, spot unknown..unknown, on-demand $40,179..$40,179" in summary
+    assert "(us-east-1's: the catalog has no us-east-2 prices)" in summary
