@@ -275,7 +275,8 @@ def cost_summary(pools: list) -> list[str]:
         figures = f"on-demand {usd(pool.monthly_usd('min'))}..{usd(pool.monthly_usd('max'))}"
         if pool.spot:
             figures = f"spot {usd(pool.monthly_usd('min', spot=True))}..{usd(pool.monthly_usd('max', spot=True))}, {figures}"
-        lines.append(f"  pool {pool.pool}: {pool.nodes('min')}..{pool.nodes('max')} nodes, {figures}")
+        nodes = "..".join("?" if n is None else str(n) for n in (pool.nodes("min"), pool.nodes("max")))
+        lines.append(f"  pool {pool.pool}: {nodes} nodes, {figures}")
         for at in totals:
             value = pool.monthly_usd(at, spot=pool.spot) if pool.spot and pool.spot_price_per_node_hour is not None else pool.monthly_usd(at)
             current = totals[at]

@@ -156,14 +156,17 @@ class PoolDemand:
     spot_price_per_node_hour: Optional[float] = None
     spot: bool = False
 
-    def nodes(self, at: str) -> int:
-        """The fewest nodes that hold the models at replicas.min ("min") or replicas.max ("max")."""
+    def nodes(self, at: str) -> Optional[int]:
+        """The fewest nodes that hold the models at replicas.min ("min") or replicas.max ("max"); None
+        when the pool says nothing a node offers (a CPU pool of an existing cluster without allocatable)."""
         demand = self.at_min if at == "min" else self.at_max
-        return max([math.ceil(demand[r] / offer) for r, offer in self.per_node.items() if offer and demand[r]] or [0])
+        needed = [math.ceil(demand[r] / offer) for r, offer in self.per_node.items() if offer and demand[r]]
+        return max(needed) if needed else None
 
     def monthly_usd(self, at: str, spot: bool = False) -> Optional[float]:
         price = self.spot_price_per_node_hour if spot else self.price_per_node_hour
-        return None if price is None else round(self.nodes(at) * price * HOURS_PER_MONTH, 2)
+        nodes = self.nodes(at)
+        return None if price is None or nodes is None else round(nodes * price * HOURS_PER_MONTH, 2)
 
     def describe(self) -> str:
         parts = []

@@ -340,3 +340,11 @@ def test_prod_states_its_monthly_cost_from_the_ec2_price_catalog():
     assert "  pool l40s: 1..2 nodes, on-demand $7,660..$15,319" in summary
     assert "  pool h100: 1..1 nodes, spot unknown..unknown, on-demand $40,179..$40,179" in summary
     assert "(us-east-1's: the catalog has no us-east-2 prices)" in summary
+
+
+def test_a_pool_that_says_nothing_of_its_nodes_has_an_unknown_node_count():
+    from tools.plan import cost_summary, load_stack
+
+    (cpu,) = load_stack("dev").plan.pools
+    assert cpu.nodes("max") is None and cpu.monthly_usd("max") is None
+    assert "  pool cpu: ?..? nodes, on-demand unknown..unknown" in cost_summary([cpu])
