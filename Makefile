@@ -33,7 +33,7 @@ $(CHECKOV_VENV)/.installed:
 
 checkov: $(CHECKOV_VENV)/.installed ## install checkov into its own .venv-checkov
 
-# promtool for the alert tests: the project's .tools/bin (Debian's package, SHA-256 pinned), or the PATH's.
+# promtool for the alert tests: the project's .tools/bin (Prometheus's archive or Debian's package, SHA-256 pinned), or the PATH's.
 promtool: ## fetch promtool into .tools/bin unless one is there or on the PATH
 	$(PYTHON) tools/promtool.py
 
