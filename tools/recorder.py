@@ -17,7 +17,10 @@ import pulumi
 from google.protobuf import json_format
 from pulumi.runtime import mocks, rpc
 
+from components.core.labels import SECRET_KEYS_ANNOTATION
+
 SECRET = "[secret]"
+SECRET_TYPE = "kubernetes:core/v1:Secret"
 UNKNOWN = "[unknown until deployed]"
 
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -143,6 +146,21 @@ def autonamed(type_: str, name: str, inputs: dict) -> dict:
     return {**inputs, "metadata": {**metadata, "name": autoname(type_, name)}}
 
 
+def secret_shape(type_: str, inputs: dict) -> dict:
+    """A Secret's stringData as a map of its keys to masked values, where the whole map is masked.
+
+    pulumi-kubernetes wraps stringData in one secret Output, unknown at preview while any value is
+    (a generated password); the keys are then known only from the annotation each Secret of ours
+    carries (components.core.labels.SECRET_KEYS_ANNOTATION). So the plan shows which keys a change
+    adds or removes, and stays a valid object."""
+    if type_ != SECRET_TYPE or inputs.get("stringData") != SECRET:
+        return inputs
+    keys = ((inputs.get("metadata") or {}).get("annotations") or {}).get(SECRET_KEYS_ANNOTATION)
+    if not isinstance(keys, str) or not keys:
+        return inputs
+    return {**inputs, "stringData": {key: SECRET for key in keys.split(",")}}
+
+
 class PreviewMocks(mocks.Mocks):
     """Outputs are the inputs (with the provider's auto-naming); ids are placeholders, as nothing reads them."""
 
@@ -162,7 +180,8 @@ class RecordingMonitor(mocks.MockMonitor):
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
             declared = plain(_struct(request.object))
-            inputs = autonamed(request.type, request.name, declared)
+            named = autonamed(request.type, request.name, declared)
+            inputs = secret_shape(request.type, named)
             self.registrations.append(Registration(
                 urn=response.urn,
                 type=request.type,
@@ -173,7 +192,7 @@ class RecordingMonitor(mocks.MockMonitor):
                 inputs=inputs,
                 options=_options(request),
                 dependencies=sorted(set(request.dependencies)),
-                autonamed=inputs is not declared,
+                autonamed=named is not declared,
             ))
         return response
 

@@ -11,6 +11,10 @@ POOL_LABEL = "llmstack.dev/pool"
 # Node label naming the GPU type of a pool's nodes, set when the node boots (before GPU Feature
 # Discovery adds its own product label), so schedulers and autoscalers can match it from the start.
 GPU_LABEL = "llmstack.dev/gpu"
+# Annotation of a Secret of ours naming its keys (comma-separated, sorted). The values are secret,
+# and at preview unknown while any is generated, so `pulumi preview` shows stringData as one masked
+# value; the annotation shows a reviewer which keys a change adds or removes.
+SECRET_KEYS_ANNOTATION = "llmstack.dev/secret-keys"
 
 
 class CostLabels(Spec):

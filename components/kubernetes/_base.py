@@ -10,6 +10,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from ..core.errors import ConfigError
+from ..core.labels import SECRET_KEYS_ANNOTATION
 from ..core.validation import problems_from
 
 TOKEN_PREFIX = "llmstack:kubernetes"
@@ -82,9 +83,11 @@ def replaceable_secret(parent: pulumi.Resource, name: str, *, namespace: Any, la
     one, a window in which every reader fails; an auto-named replacement is created first, readers
     switch to it in the same update (they take the name from this resource's output), and only then
     is the old one deleted. So never give a Secret a fixed name; read `.metadata.name` instead.
+    Its keys are named in the SECRET_KEYS_ANNOTATION, for review: the values are masked at preview.
     """
+    annotations = {SECRET_KEYS_ANNOTATION: ",".join(sorted(string_data))}
     return k8s.core.v1.Secret(
-        name, metadata={"namespace": namespace, "labels": labels}, type="Opaque",
+        name, metadata={"namespace": namespace, "labels": labels, "annotations": annotations}, type="Opaque",
         string_data={key: pulumi.Output.secret(value) for key, value in string_data.items()},
         opts=child(parent, **opts),
     )

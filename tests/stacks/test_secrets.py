@@ -6,7 +6,7 @@ from __future__ import annotations
 import kubernetes_validate
 import yaml
 
-from tests.conftest import ROOT, load_plan, run_plan
+from tests.conftest import ROOT, load_plan, run_plan, stack_config
 from tools.plan import PLACEHOLDER_SECRET
 from tools.recorder import SECRET
 
@@ -40,3 +40,29 @@ def test_without_a_token_no_secret_is_created(plans):
     for job in plans["dev"].objects("Job"):
         env = {e["name"] for e in job["spec"]["template"]["spec"]["containers"][0]["env"]}
         assert "HF_TOKEN" not in env
+
+
+def test_every_secret_shows_its_keys_with_each_value_masked(plans):
+    """pulumi-kubernetes masks a Secret's stringData as one value; the plan shows each key, masked,
+    from the keys annotation, and the Secret stays a valid object."""
+    from components.core.labels import SECRET_KEYS_ANNOTATION
+
+    seen = 0
+    for plan in plans.values():
+        for secret in plan.objects("Secret"):
+            if "stringData" not in secret:
+                continue
+            seen += 1
+            keys = secret["metadata"]["annotations"][SECRET_KEYS_ANNOTATION].split(",")
+            assert secret["stringData"] == {key: SECRET for key in keys}, secret["metadata"]["name"]
+            kubernetes_validate.validate(secret, "1.37", strict=True)
+    assert seen >= 6, "the API keys, Redis and Grafana passwords, Cloudflare token of the shipped stacks"
+
+
+def test_the_api_key_secret_names_every_tenant(plans):
+    from components.core.labels import SECRET_KEYS_ANNOTATION
+
+    for name, plan in plans.items():
+        tenants = sorted(t.name for t in stack_config(name).gateway.tenants)
+        (secret,) = [s for s in plan.objects("Secret") if "-api-keys-" in s["metadata"]["name"]]
+        assert secret["metadata"]["annotations"][SECRET_KEYS_ANNOTATION] == ",".join(tenants), name
