@@ -43,7 +43,8 @@ test: install checkov promtool ## run the whole test suite (what CI runs)
 plan: install ## offline plan of STACK (default dev) into build/STACK; prints a summary
 	$(BIN)/python -m tools.plan --stack $(STACK)
 
-# Capacity table of a model across GPUs and tensor-parallel sizes: make capacity MODEL=Qwen/Qwen3-32B [ARGS="--max-model-len 32768"]
+# Capacity table of a model across GPUs and tensor-parallel sizes: make capacity MODEL=Qwen/Qwen3-32B [ARGS="--max-model-len 32768"];
+# a model outside the catalog: make capacity MODEL=my-org/my-model ARGS="--config config.json"
 MODEL ?= Qwen/Qwen3-8B
 capacity: install ## capacity table of MODEL across GPUs and TP sizes (ARGS for more flags)
 	$(BIN)/python -m tools.capacity $(MODEL) $(ARGS)

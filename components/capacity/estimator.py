@@ -144,7 +144,8 @@ def estimate(
     fitting_len = layout.max_model_len_for((1 - FIT_MARGIN) * available * GIB, mml_cap=arch.max_position_embeddings)
     if available <= 0:
         problems.append(
-            f"the weights ({weights:.1f} GiB per GPU) and runtime ({overheads:.1f} GiB) exceed the "
+            f"the weights ({weights:.1f} GiB per GPU) and runtime ({overheads:.1f} GiB: buffers and the start-up profile's "
+            f"peak at maxNumSeqs {seqs:,} and {batched:,} batched tokens) exceed the "
             f"{budget:.1f} GiB vLLM may use ({gpu_memory_utilization} of {total:.1f} GiB): no memory is left for the KV cache"
         )
     elif mml <= arch.max_position_embeddings and (

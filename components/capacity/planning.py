@@ -141,6 +141,11 @@ METHODS_FOR_CHECKPOINT: dict[Optional[str], frozenset[str]] = {
     "int8": frozenset({"compressed-tensors", "experts_int8"}),
     "mxfp4": frozenset({"mxfp4"}),
 }
+FEWER_SEQS = (256, 128, 64)
+"""maxNumSeqs offered when fewer concurrent sequences would make a model fit (largest first)."""
+HIGHER_UTILIZATION = (0.92, 0.95)
+"""gpuMemoryUtilization offered above the stacks' 0.9: vLLM's own default, and the most that leaves the
+CUDA context its room beside the budget on every GPU of the catalog (the estimate checks that too)."""
 CACHE_MARGIN = 0.1
 """Room on the cache volume beyond the weights: file-system overhead and block rounding."""
 CACHE_EXTRA_GIB = 2
@@ -196,6 +201,17 @@ def _options(model: ModelSpec, pool: NodePool, est: Estimate, machines: Sequence
         candidates.append((f"engine.maxModelLen: {shorter:,}", {"max_model_len": shorter}, {}))
     if est.kv_cache_gib > 0 and model.engine.kv_cache_dtype == "auto":
         candidates.append(("engine.kvCacheDtype: fp8", {"kv_cache_dtype": "fp8"}, {}))
+    if model.engine.max_num_seqs is None or model.engine.max_num_seqs > FEWER_SEQS[-1]:
+        # The profile run's sampler peak grows with max_num_seqs x vocabulary (1,024 x 201,088 is 6.9 GiB
+        # for gpt-oss): fewer concurrent sequences free memory for the KV cache.
+        for seqs in FEWER_SEQS:
+            if seqs < est.max_num_seqs and estimate_for(model, pool, max_num_seqs=seqs).fits:
+                candidates.append((f"engine.maxNumSeqs: {seqs}", {"max_num_seqs": seqs}, {}))
+                break
+    for utilization in HIGHER_UTILIZATION:
+        if utilization > est.gpu_memory_utilization and estimate_for(model, pool, gpu_memory_utilization=utilization).fits:
+            candidates.append((f"engine.gpuMemoryUtilization: {utilization}", {"gpu_memory_utilization": utilization}, {}))
+            break
     tp = est.tensor_parallel_size * 2
     while tp <= 8:
         if estimate_for(model, pool, tensor_parallel_size=tp).fits:
@@ -216,9 +232,10 @@ def _where(pool: NodePool, gpus: int, machines: Sequence[MachineShape]) -> str:
 
 
 def _quantized_variants(model: ModelSpec, pool: NodePool) -> list[str]:
-    """Catalog models of the same shape with quantized weights that would fit as configured."""
+    """Catalog models of the same shape with quantized weights that would fit as configured. Only for
+    a catalog model: one declared by its own architecture (a fine-tune, say) is not its base's variants."""
     arch = architecture_of(model)
-    if arch is None or arch.quantization:
+    if arch is None or arch.quantization or model.architecture is not None:
         return []
     same_shape = [
         repo for repo, other in ARCHITECTURES.items()

@@ -19,7 +19,7 @@ Quantization = Literal["awq", "gptq", "fp8", "mxfp4", "int8"]
 
 # Bytes per parameter of the weights as stored; quantized formats include their scales and zeros.
 DTYPE_BYTES = {"float32": 4.0, "bfloat16": 2.0, "float16": 2.0}
-QUANTIZED_BYTES = {"fp8": 1.0, "int8": 1.0, "awq": 0.5, "gptq": 0.5, "mxfp4": 0.53}
+QUANTIZED_BYTES = {"fp8": 1.0, "int8": 1.0, "awq": 0.5, "gptq": 0.5, "mxfp4": 4.25 / 8}
 
 
 class Architecture(Spec):
@@ -79,17 +79,33 @@ class Architecture(Spec):
         return DTYPE_BYTES[self.dtype]
 
     @property
+    def expert_params_b(self) -> float:
+        """Parameters of the routed experts' MLPs (gate, up and down of each), billions; 0 for dense models."""
+        if not self.num_experts or not self.intermediate_size:
+            return 0.0
+        return min(self.params_b, 3 * self.hidden_size * self.intermediate_size * self.num_experts * self.num_hidden_layers / 1e9)
+
+    @property
     def total_weights_gib(self) -> float:
         """The weights as loaded, across all GPUs."""
         if self.weights_gib is not None:
             return self.weights_gib
+        if self.quantization == "mxfp4":
+            # MXFP4 checkpoints quantize only the experts' MLPs (4-bit values and one 8-bit scale per 32);
+            # attention, router, embeddings and output head stay in the checkpoint's dtype.
+            experts = self.expert_params_b
+            rest = self.params_b - experts
+            return (experts * QUANTIZED_BYTES["mxfp4"] + rest * DTYPE_BYTES[self.dtype]) * 1e9 / 2**30
         return self.params_b * 1e9 * self.weight_bytes_per_param / 2**30
 
     @classmethod
-    def from_config_json(cls, config: dict, *, params_b: float, weights_gib: Optional[float] = None,
+    def from_config_json(cls, config: dict, *, params_b: Optional[float] = None, weights_gib: Optional[float] = None,
                          source: str = "config.json") -> "Architecture":
-        """From a model's `config.json` (multimodal configs: their `text_config`)."""
+        """From a model's `config.json` (multimodal configs: their `text_config`). Without `params_b`,
+        the parameters are counted from the shapes (`params_from_config`)."""
         text = {**config, **config.get("text_config", {})}
+        if params_b is None:
+            params_b = params_from_config(config)
         quant = (text.get("quantization_config") or {}).get("quant_method")
         layer_types = text.get("layer_types") or []
         sliding = sum(1 for t in layer_types if t == "sliding_attention")
@@ -110,3 +126,28 @@ class Architecture(Spec):
             num_experts=text.get("num_experts") or text.get("num_local_experts"),
             num_experts_per_tok=text.get("num_experts_per_tok"), source=source,
         )
+
+
+def params_from_config(config: dict) -> float:
+    """Parameters (billions) of a decoder-only transformer counted from its `config.json` shapes:
+    embeddings (and an untied output head), and per layer the attention projections and the MLP
+    (every expert's, plus shared experts and the router, for mixture-of-experts models). Norms and
+    biases are left out (well under 0.1 %). MLA attention (DeepSeek) has low-rank projections this
+    does not count: give such a model's size instead (its safetensors index's total_size)."""
+    text = {**config, **config.get("text_config", {})}
+    if text.get("kv_lora_rank") is not None:
+        raise ValueError("MLA attention (kv_lora_rank) is not counted from config.json: give the weight size")
+    hidden, layers, vocab = text["hidden_size"], text["num_hidden_layers"], text["vocab_size"]
+    heads = text["num_attention_heads"]
+    kv_heads = text.get("num_key_value_heads") or heads
+    head_dim = text.get("head_dim") or hidden // heads
+    attention = hidden * head_dim * (2 * heads + 2 * kv_heads)  # q and o; k and v
+    experts = text.get("num_experts") or text.get("num_local_experts") or text.get("n_routed_experts") or 0
+    if experts:
+        expert_width = text.get("moe_intermediate_size") or text["intermediate_size"]
+        shared = (text.get("n_shared_experts") or 0) * expert_width + (text.get("shared_expert_intermediate_size") or 0)
+        mlp = 3 * hidden * (experts * expert_width + shared) + hidden * experts
+    else:
+        mlp = 3 * hidden * text["intermediate_size"]
+    embeddings = vocab * hidden * (1 if text.get("tie_word_embeddings") else 2)
+    return (embeddings + layers * (attention + mlp)) / 1e9

@@ -259,19 +259,21 @@ def _apply(model: dict, option: str) -> None:
     if key == "repo":
         model["repo"] = value
     else:
-        model["engine"][key.removeprefix("engine.")] = int(value) if value.isdigit() else value
+        model["engine"][key.removeprefix("engine.")] = yaml.safe_load(value)  # 256 -> int, 0.95 -> float, fp8 -> str
 
 
-@pytest.mark.parametrize("repo, engine", [
-    ("casperhansen/llama-3.3-70b-instruct-awq", {}),
-    ("meta-llama/Llama-3.3-70B-Instruct", {"maxModelLen": 8192}),
-    ("Qwen/Qwen2.5-72B-Instruct", {"maxModelLen": 32768}),
-    ("Qwen/Qwen3-32B", {"maxModelLen": 40960}),
+@pytest.mark.parametrize("repo, engine, pool", [
+    ("casperhansen/llama-3.3-70b-instruct-awq", {}, "l40s"),
+    ("meta-llama/Llama-3.3-70B-Instruct", {"maxModelLen": 8192}, "l40s"),
+    ("Qwen/Qwen2.5-72B-Instruct", {"maxModelLen": 32768}, "l40s"),
+    ("Qwen/Qwen3-32B", {"maxModelLen": 40960}, "l40s"),
+    # gpt-oss-120b on one H100 at 0.9: the sampler's start-up peak at vLLM's 1,024 sequences leaves no KV cache.
+    ("openai/gpt-oss-120b", {"maxModelLen": 32768}, "h100"),
 ])
-def test_every_option_a_capacity_error_offers_passes_when_applied(tmp_path, repo, engine):
+def test_every_option_a_capacity_error_offers_passes_when_applied(tmp_path, repo, engine, pool):
     def mutate(config):
         model = config["llmstack:models"][0]
-        model.update(repo=repo, replicas={"min": 1, "max": 1})
+        model.update(repo=repo, pool=pool, replicas={"min": 1, "max": 1})
         model["engine"].update(engine)
         model["cache"]["size"] = "300Gi"
 

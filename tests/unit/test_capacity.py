@@ -137,3 +137,23 @@ def test_an_unreachable_max_num_seqs_is_a_warning_and_an_unset_one_is_derived():
     assert too_many.warnings and "max_num_seqs 4096 cannot be reached" in too_many.warnings[0]
     assert derived.startup_timeout_seconds == startup_seconds(ARCHITECTURES["Qwen/Qwen3-8B"]) == 600
     assert startup_seconds(ARCHITECTURES["Qwen/Qwen2.5-72B-Instruct"]) == 2340  # 300 + 15 x 135.4 GiB, up to a minute
+
+
+def test_gpt_oss_120b_on_one_h100_is_offered_what_its_users_change():
+    """vLLM's defaults on an H100 (1,024 sequences) make the profile run's sampler peak 6.9 GiB for a
+    201,088-token vocabulary; at 0.9 nothing is left for the KV cache (vLLM issue 23278 shows the same
+    refusal at 0.9, -2.14 GiB). The options are the settings that make it start: fewer sequences or
+    more of the GPU, each planned again."""
+    from components.capacity.planning import plan_model
+    from components.core.cluster import NodePool
+    from components.core.model import ModelSpec
+
+    model = ModelSpec.model_validate({
+        "name": "oss", "repo": "openai/gpt-oss-120b", "revision": "0" * 40, "pool": "h100",
+        "engine": {"maxModelLen": 32768}, "cache": {"storageClass": "c", "size": "100Gi"},
+        "resources": {"cpu": "8", "memory": "64Gi"},
+    })
+    (problem,) = plan_model(model, NodePool(name="h100", gpu="H100-80GB", gpus_per_node=8), "models[0]").problems
+    assert "maxNumSeqs 1,024" in problem.message
+    options = problem.message.split("Options: ")[1].split("; or ")
+    assert options[:2] == ["engine.maxNumSeqs: 256", "engine.gpuMemoryUtilization: 0.95"]

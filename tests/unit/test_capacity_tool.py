@@ -64,3 +64,67 @@ def test_the_benchmark_stacks_are_valid(tmp_path, size):
     from tools.plan import load_config
 
     assert len(load_config(f"bench{size}", stack_with(size, tmp_path)).models) == size
+
+
+def _config_json(repo: str) -> dict:
+    """A config.json with the catalog entry's shapes, as Hugging Face publishes it."""
+    from components.core.catalog.architectures import ARCHITECTURES
+
+    arch = ARCHITECTURES[repo]
+    return {"hidden_size": arch.hidden_size, "num_hidden_layers": arch.num_hidden_layers,
+            "num_attention_heads": arch.num_attention_heads, "num_key_value_heads": arch.num_key_value_heads,
+            "head_dim": arch.head_dim, "vocab_size": arch.vocab_size, "intermediate_size": arch.intermediate_size,
+            "max_position_embeddings": arch.max_position_embeddings, "torch_dtype": arch.dtype,
+            "tie_word_embeddings": False}
+
+
+def test_a_local_config_json_gives_the_catalog_models_verdict(tmp_path):
+    import json
+
+    (tmp_path / "config.json").write_text(json.dumps(_config_json("Qwen/Qwen3-32B")))
+    argv = ["--gpus", "A100-80GB", "--tp", "1", "2", "--max-model-len", "32768"]
+    code, local, err = tool("my-org/qwen3-32b-tune", "--config", str(tmp_path / "config.json"), *argv)
+    assert code == 0, err
+    assert "32.76 B parameters, weights 61.0 GiB (counted from its shapes)" in local
+    _, catalog, _ = tool("Qwen/Qwen3-32B", *argv)
+    rows = lambda out: [line.split("does not fit")[0].split()[:4] for line in out.splitlines() if "A100-80GB" in line]  # noqa: E731
+    assert rows(local) == rows(catalog)
+    assert "engine.maxModelLen: 31,744" in local
+    assert "repo: Qwen/Qwen3-32B-AWQ" not in local, "a fine-tune's fix is not another model's weights"
+
+
+def test_the_weight_size_comes_from_the_safetensors_index(tmp_path):
+    import json
+
+    (tmp_path / "config.json").write_text(json.dumps(_config_json("Qwen/Qwen3-8B")))
+    (tmp_path / "index.json").write_text(json.dumps({"metadata": {"total_size": 16 * 2**30}, "weight_map": {}}))
+    code, out, err = tool("--config", str(tmp_path / "config.json"), "--safetensors-index", str(tmp_path / "index.json"),
+                          "--gpus", "L40S", "--tp", "1")
+    assert code == 0, err
+    assert "weights 16.0 GiB (given)" in out and "16.0 GiB" in out.splitlines()[-1]
+
+
+def test_a_pasted_config_is_read_from_standard_input(monkeypatch):
+    import io
+    import json
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(_config_json("Qwen/Qwen3-8B"))))
+    code, out, err = tool("--config", "-", "--gpus", "L4", "--tp", "1")
+    assert code == 0, err
+    assert "from config.json: 8.19 B parameters" in out
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("{not json", "--config: not JSON"),
+    ('{"a": 1}', "--config: config.json has no hidden_size: is it a model's config.json?"),
+    ('{"hidden_size": 4096, "num_hidden_layers": 32, "num_attention_heads": 30, "num_key_value_heads": 8, '
+     '"vocab_size": 32000, "intermediate_size": 11008, "max_position_embeddings": 4096}',
+     "numAttentionHeads must be a multiple of numKeyValueHeads"),
+])
+def test_a_config_that_is_not_a_models_is_refused_in_one_line(monkeypatch, text, expected):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(text))
+    code, _, err = tool("--config", "-")
+    assert code == 1
+    assert expected in err and "Traceback" not in err
