@@ -115,7 +115,8 @@ def load(raw: dict[str, Any], secret_keys: set[str], stack: str) -> Stack:
     if misplaced:
         raise ConfigError(problems)
     monitored = config.monitoring is not None and config.monitoring.enabled
-    plan = plan_stack(config.models, config.cluster.contract(), config.cluster.machines(), can_autoscale=monitored)
+    plan = plan_stack(config.models, config.cluster.contract(), config.cluster.machines(), can_autoscale=monitored,
+                      has_hf_token=config.hf_token is not None)
     problems += plan.problems
     problems += monitoring_problems(config)
     # Grants are checked against models that are themselves right, so one mistake is one message.

@@ -9,6 +9,7 @@ of the platform in use (`machines`), never from a cloud package.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
@@ -19,6 +20,7 @@ from ..core.model import ModelSpec
 from ..core.placement import gpu_problems
 from ..core.quantity import parse_quantity
 from ..core.architecture import Architecture
+from ..core.catalog import vllm
 from ..core.catalog.architectures import ARCHITECTURES
 from .estimator import Estimate, estimate
 
@@ -78,6 +80,21 @@ def estimate_for(model: ModelSpec, pool: NodePool, tensor_parallel_size: Optiona
 
 def plan_model(model: ModelSpec, pool: NodePool, path: str = "model", machines: Sequence[MachineShape] = ()) -> ModelPlan:
     """The model on one pod of its pool: verdict, derived settings, warnings; estimated once."""
+    plan = _plan_engine(model, pool, path, machines)
+    unknown = [(i, text) for i, arg in enumerate(model.engine.extra_args) if (text := vllm.unknown_flag(arg))]
+    if not unknown:
+        return plan
+    if model.image is None:
+        # The pinned image runs the vLLM these flags were read from: it would exit at start.
+        flags = [Problem(f"{path}.engine.extraArgs[{i}]", f"{text}: vLLM would exit at start") for i, text in unknown]
+        return dataclasses.replace(plan, problems=[*plan.problems, *flags])
+    # Another image may run another vLLM, which may know the flag.
+    flags = [f"engine.extraArgs[{i}]: {text}; if {model.image} runs another vLLM that knows it, ignore this"
+             for i, text in unknown]
+    return dataclasses.replace(plan, warnings=[*plan.warnings, *flags])
+
+
+def _plan_engine(model: ModelSpec, pool: NodePool, path: str, machines: Sequence[MachineShape]) -> ModelPlan:
     arch = architecture_of(model)
     startup = model.startup_timeout_seconds or startup_seconds(arch)
     placed = gpu_problems(model, pool, path)

@@ -13,6 +13,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Sequence
 
+from ..core.catalog.gated import gate
 from ..core.cluster import ClusterSpec, MachineShape
 from ..core.errors import Problem
 from ..core.model import ModelSpec
@@ -31,10 +32,11 @@ class StackPlan:
 
 
 def plan_stack(models: Sequence[ModelSpec], cluster: ClusterSpec, machines: Sequence[MachineShape] = (),
-               path: str = "models", can_autoscale: bool = True) -> StackPlan:
+               path: str = "models", can_autoscale: bool = True, has_hf_token: bool = True) -> StackPlan:
     """Plan every model once; problems are reported for all of them together, one per mistake.
     `can_autoscale`: an autoscaler can exist (monitoring is on); without one, a model whose
-    replicas.max exceeds replicas.min is warned that it stays at replicas.min."""
+    replicas.max exceeds replicas.min is warned that it stays at replicas.min. `has_hf_token`: the
+    stack sets hfToken; without it, a model from a gated repo is warned that its download fails."""
     problems = unique_names_problems(list(models), path)
     plans: dict[str, ModelPlan] = {}
     for index, model in enumerate(models):
@@ -46,7 +48,8 @@ def plan_stack(models: Sequence[ModelSpec], cluster: ClusterSpec, machines: Sequ
         problems += pool_problems(list(models), cluster, path)
     surge = surge_rollouts(list(models), cluster)
     plans = {name: dataclasses.replace(plan, surge=surge.get(name, True), cache_class=cluster.storage_class(plan.model.cache.storage_class),
-                                       warnings=[*plan.warnings, *_scaling_warnings(plan.model, can_autoscale)])
+                                       warnings=[*plan.warnings, *_scaling_warnings(plan.model, can_autoscale),
+                                                 *_access_warnings(plan.model, has_hf_token)])
              for name, plan in plans.items()}
     return StackPlan(plans, problems, pool_demands(list(models), cluster))
 
@@ -88,3 +91,11 @@ def _scaling_warnings(model: ModelSpec, can_autoscale: bool) -> list[str]:
         return []
     return [f"replicas.max {replicas.max} > replicas.min {replicas.min}, but with monitoring off no autoscaler exists: the "
             f"model stays at {replicas.min} replica(s). Set `monitoring` to scale it on its queue, or replicas.max to {replicas.min}"]
+
+
+def _access_warnings(model: ModelSpec, has_hf_token: bool) -> list[str]:
+    how = None if has_hf_token else gate(model.repo)
+    if how is None:
+        return []
+    return [f"{model.repo} is a gated repo on Hugging Face ({how}), and no hfToken is set: the cache's populate Job "
+            "would fail with 401/403. Once your account has access: `pulumi config set --secret hfToken hf_...`"]

@@ -348,3 +348,73 @@ def test_a_pool_that_says_nothing_of_its_nodes_has_an_unknown_node_count():
     (cpu,) = load_stack("dev").plan.pools
     assert cpu.nodes("max") is None and cpu.monthly_usd("max") is None
     assert "  pool cpu: ?..? nodes, on-demand unknown..unknown" in cost_summary([cpu])
+
+
+@pytest.mark.parametrize("arg, read_as, key", [
+    ("--disable-prefix-caching", None, "engine.enablePrefixCaching"),          # the same option, negated
+    ("--device-memory-utilization=0.5", None, "engine.gpuMemoryUtilization"),  # a second name of it
+    ("--no-enable-prefix-caching", None, "engine.enablePrefixCaching"),
+    ("--max-num-seq=4", "--max-num-seqs", "engine.maxNumSeqs"),                # an abbreviation
+])
+def test_a_managed_option_is_refused_under_every_name_vllm_gives_it(tmp_path, arg, read_as, key):
+    (line,) = problems(tmp_path, lambda c: model(c)["engine"].update(extraArgs=[arg]))
+    written = f" (read by vLLM as {read_as})" if read_as else ""
+    assert line == f"models[0].engine.extraArgs: '{arg}'{written} is set by this stack; use {key} instead"
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--enable-chunkd-prefill"], "models[0].engine.extraArgs[0]: '--enable-chunkd-prefill' is not an option of `vllm serve` "
+                                  "in vLLM 0.33.0; did you mean --enable-chunked-prefill?: vLLM would exit at start"),
+    (["--seed", "1", "--speculative_confg={}"], "models[0].engine.extraArgs[2]: '--speculative_confg={}' is not an option of "
+                                                "`vllm serve` in vLLM 0.33.0; did you mean --speculative-config?: vLLM would exit at start"),
+    (["--enable"], "models[0].engine.extraArgs[0]: '--enable' is ambiguous to vLLM 0.33.0 (it begins"),
+])
+def test_a_flag_the_pinned_vllm_does_not_know_is_refused(tmp_path, args, expected):
+    (line,) = problems(tmp_path, lambda c: model(c)["engine"].update(extraArgs=args))
+    assert line.startswith(expected)
+
+
+def test_with_another_image_an_unknown_flag_is_a_warning(tmp_path):
+    from tools.plan import load_stack
+
+    path = broken_stack(tmp_path, lambda c: model(c).update(
+        image="vllm/vllm-openai:v0.34.0", engine={**model(c)["engine"], "extraArgs": ["--new-in-0-34"]}))
+    stack = load_stack("ok", path)
+    (warning,) = [w for w in stack.plan.models[stack.config.models[0].name].warnings if "extraArgs" in w]
+    assert warning.startswith("engine.extraArgs[0]: '--new-in-0-34' is not an option of `vllm serve` in vLLM 0.33.0")
+    assert "ignore this" in warning
+
+
+def test_every_option_of_the_pinned_vllm_that_the_stack_leaves_free_passes():
+    from components.core.catalog import vllm
+
+    free = [flag for flag in vllm.SERVE_FLAGS if vllm.flag_problem(flag) is None]
+    assert len(free) > 350
+    assert [flag for flag in free if vllm.unknown_flag(flag)] == []
+    assert [alias for alias in vllm.SHORT_FLAGS if vllm.unknown_flag(alias)] == []
+
+
+@pytest.mark.parametrize("repo, token, warned", [
+    ("meta-llama/Llama-3.2-1B-Instruct", False, True),
+    ("meta-llama/Llama-3.2-1B-Instruct", True, False),
+    ("Qwen/Qwen2.5-0.5B-Instruct", False, False),
+])
+def test_a_gated_model_without_a_token_is_warned(tmp_path, repo, token, warned):
+    from tools.plan import load_stack
+
+    def mutate(config):
+        model(config).update(repo=repo)
+        model(config)["cache"]["size"] = "10Gi"
+
+    path = broken_stack(tmp_path, mutate)
+    if token:
+        document = yaml.safe_load(path.read_text())
+        document["config"]["llmstack:hfToken"] = {"secure": "v1:AAAAAAAAAAAAAAAA:BBBBBBBBBBBBBBBBBBBBBBBB"}
+        path.write_text(yaml.safe_dump(document))
+    stack = load_stack("ok", path)
+    warnings = stack.plan.models[stack.config.models[0].name].warnings
+    gated = [w for w in warnings if "gated repo" in w]
+    assert bool(gated) == warned, warnings
+    if warned:
+        assert gated[0].startswith(f"{repo} is a gated repo on Hugging Face (every meta-llama repo: accept the Llama licence")
+        assert "`pulumi config set --secret hfToken hf_...`" in gated[0]

@@ -16,7 +16,11 @@ Source: vLLM 0.33.0 (PyPI wheel and sdist of tag v0.33.0):
 
 from __future__ import annotations
 
+import difflib
+from pathlib import Path
 from typing import Literal
+
+import yaml
 
 Dtype = Literal["auto", "half", "float16", "bfloat16", "float", "float32"]
 
@@ -72,40 +76,82 @@ FORBIDDEN_FLAGS: dict[str, str] = {
     "--config": "a config file could set any managed flag unseen; put each flag in extraArgs",
 }
 
-# Single-dash aliases (vllm/engine/arg_utils.py) of flags that are managed or forbidden.
-SHORT_FLAGS: dict[str, str] = {
-    "-q": "--quantization", "-tp": "--tensor-parallel-size", "-pp": "--pipeline-parallel-size",
-    "-dp": "--data-parallel-size", "-dpl": "--data-parallel-size-local", "-dcp": "--decode-context-parallel-size",
-    "-pcp": "--prefill-context-parallel-size", "-n": "--nnodes", "-r": "--node-rank",
-}
+# Every option string of `vllm serve` in the pinned version, with its argparse destination and its
+# single-dash aliases: extracted from vLLM 0.33.0's own parser (vllm_serve_flags.yaml says how).
+_SERVE = yaml.safe_load(Path(__file__).with_name("vllm_serve_flags.yaml").read_text())
+SERVE_FLAGS: dict[str, dict] = _SERVE["flags"]
+SHORT_FLAGS: dict[str, str] = _SERVE["aliases"]
+_PSEUDO_ALIASES: dict[str, str] = _SERVE["pseudo_aliases"]
+SERVE_FLAGS_VERSION: str = _SERVE["version"]
+
+# Options by destination: a managed or forbidden option is refused under any of its spellings
+# (--disable-prefix-caching sets what --enable-prefix-caching does; --device-memory-utilization is
+# --gpu-memory-utilization).
+_DEST = {flag: info["dest"] for flag, info in SERVE_FLAGS.items()}
 
 
 def canonical_flag(arg: str) -> str:
-    """The flag as vLLM's parser reads it: the part before '=', underscores in the name read as dashes
-    (FlexibleArgumentParser), single-dash aliases resolved."""
+    """The flag as vLLM's parser reads it: the part before '=' (and before a '.' key into a JSON
+    option), underscores in the name read as dashes (FlexibleArgumentParser), aliases resolved."""
     flag = arg.split("=", 1)[0]
     if flag.startswith("--"):
-        return "--" + flag[2:].replace("_", "-")
+        return "--" + flag[2:].split(".", 1)[0].replace("_", "-")
+    for pseudo, long in _PSEUDO_ALIASES.items():
+        if flag.startswith(pseudo):
+            return long
     return SHORT_FLAGS.get(flag, flag)
 
 
-def flag_problem(arg: str) -> str | None:
-    """Why `arg` (one item of engine.extraArgs) may not be passed to `vllm serve`, or None.
-
-    argparse also accepts an unambiguous abbreviation of a long flag (allow_abbrev is on in vLLM's
-    parser), so a flag that begins a managed or forbidden one is refused as that flag."""
-    if not arg.startswith("-") or arg[1:2].isdigit() or arg[1:2] == ".":
-        return None  # a value, such as the -1 of `--seed -1`
+def resolve_flag(arg: str) -> tuple[str | None, list[str]]:
+    """The option `vllm serve` takes `arg` for, and the candidates when it takes none: argparse also
+    accepts an unambiguous abbreviation of a long option (allow_abbrev is on in vLLM's parser), and
+    refuses an ambiguous one."""
     flag = canonical_flag(arg)
+    if flag in SERVE_FLAGS:
+        return flag, []
     if not flag.startswith("--"):
-        return f"'{arg}': use the long --flag form so it can be checked"
+        return None, []
+    matches = sorted({known for known in SERVE_FLAGS if known.startswith(flag)})
+    if len(matches) == 1:
+        return matches[0], []
+    return None, matches
+
+
+def _is_value(arg: str) -> bool:
+    return not arg.startswith("-") or arg[1:2].isdigit() or arg[1:2] == "." or arg == "-"
+
+
+def flag_problem(arg: str) -> str | None:
+    """Why `arg` (one item of engine.extraArgs) may not be passed to `vllm serve`, or None: a flag
+    this stack sets (under any spelling, abbreviation or alias of the option) or one that would
+    break serving. Flags the pinned vLLM does not know are `unknown_flag`'s."""
+    if _is_value(arg):
+        return None  # a value, such as the -1 of `--seed -1`
+    flag, _ = resolve_flag(arg)
+    flag = flag or canonical_flag(arg)
+    dest = _DEST.get(flag)
     for known in (*MANAGED_FLAGS, *FORBIDDEN_FLAGS):
-        if known == flag or (len(flag) > 4 and known.startswith(flag)):
-            written = "" if known == arg.split("=", 1)[0] else f" (read by vLLM as {known})"
+        if known == flag or (dest is not None and _DEST.get(known) == dest):
+            written = "" if flag == arg.split("=", 1)[0] else f" (read by vLLM as {flag})"
             if known in MANAGED_FLAGS:
                 return f"'{arg}'{written} is set by this stack; use {MANAGED_FLAGS[known]} instead"
             return f"'{arg}'{written} cannot be used: {FORBIDDEN_FLAGS[known]}"
     return None
+
+
+def unknown_flag(arg: str) -> str | None:
+    """Why the pinned vLLM's `vllm serve` would exit on `arg` (an unknown or ambiguous option), or None."""
+    if _is_value(arg):
+        return None
+    flag, candidates = resolve_flag(arg)
+    if flag is not None:
+        return None
+    if len(candidates) > 1:
+        return (f"'{arg}' is ambiguous to vLLM {SERVE_FLAGS_VERSION} (it begins {', '.join(candidates[:4])}"
+                f"{', ...' if len(candidates) > 4 else ''}): write the whole flag")
+    close = difflib.get_close_matches(canonical_flag(arg), list(SERVE_FLAGS), n=1, cutoff=0.75)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    return f"'{arg}' is not an option of `vllm serve` in vLLM {SERVE_FLAGS_VERSION}{hint}"
 
 
 SHUTDOWN_FLAG = "--shutdown-timeout"
