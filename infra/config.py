@@ -35,8 +35,8 @@ class ExistingCluster(ClusterSpec):
     classes are described here because nothing can be asked of the cluster at preview."""
 
     type: Literal["existing"]
-    context: Optional[str] = pydantic.Field(None, description="kubeconfig context; default: the current context")
-    kubeconfig: Optional[str] = pydantic.Field(None, description="path to a kubeconfig file; default: $KUBECONFIG or ~/.kube/config")
+    context: Optional[str] = pydantic.Field(default=None, description="kubeconfig context; default: the current context")
+    kubeconfig: Optional[str] = pydantic.Field(default=None, description="path to a kubeconfig file; default: $KUBECONFIG or ~/.kube/config")
 
     def contract(self) -> ClusterSpec:
         return ClusterSpec.model_validate(self.model_dump(include=set(ClusterSpec.model_fields)))
@@ -69,12 +69,12 @@ class StackConfig(Spec):
     cluster: ClusterConfig
     serving: Serving = Serving()
     models: list[ModelSpec] = pydantic.Field(min_length=1)
-    hf_token: Optional[pulumi.Output] = pydantic.Field(None, description="Hugging Face token, a Pulumi secret")
-    monitoring: Optional[MonitoringSpec] = pydantic.Field(None, description="Prometheus, Grafana, alerts, autoscaling; unset: none")
-    grafana_admin_password: Optional[pulumi.Output] = pydantic.Field(None, description="Grafana admin password, a Pulumi secret")
+    hf_token: Optional[pulumi.Output] = pydantic.Field(default=None, description="Hugging Face token, a Pulumi secret")
+    monitoring: Optional[MonitoringSpec] = pydantic.Field(default=None, description="Prometheus, Grafana, alerts, autoscaling; unset: none")
+    grafana_admin_password: Optional[pulumi.Output] = pydantic.Field(default=None, description="Grafana admin password, a Pulumi secret")
     gateway: GatewaySpec = pydantic.Field(description="the HTTPS front door: host, TLS, tenants and their limits")
     cloudflare_api_token: Optional[pulumi.Output] = pydantic.Field(
-        None, description="Cloudflare API token for ACME DNS-01, a Pulumi secret"
+        default=None, description="Cloudflare API token for ACME DNS-01, a Pulumi secret"
     )
 
     @pydantic.field_validator("team", "environment")

@@ -64,7 +64,7 @@ class NetworkSpec(Spec):
 
     availability_zones: list[str] = pydantic.Field(default_factory=list, description="zones of the created VPC's subnets")
     cidr: str = "10.0.0.0/16"
-    nat_gateways: Literal["perZone", "single"] = pydantic.Field("perZone", description="one NAT per zone survives a zone outage")
+    nat_gateways: Literal["perZone", "single"] = pydantic.Field(default="perZone", description="one NAT per zone survives a zone outage")
     vpc_id: Optional[str] = None
     subnet_ids: list[str] = pydantic.Field(default_factory=list, description="private subnets of an adopted VPC, in two or more zones")
 
@@ -108,9 +108,9 @@ class NetworkSpec(Spec):
 
 class _PoolSpec(Spec):
     instance_type: str
-    min_nodes: int = pydantic.Field(0, ge=0)
-    max_nodes: int = pydantic.Field(1, ge=1)
-    disk_gib: int = pydantic.Field(100, ge=20, le=16384, description="encrypted gp3 root volume")
+    min_nodes: int = pydantic.Field(default=0, ge=0)
+    max_nodes: int = pydantic.Field(default=1, ge=1)
+    disk_gib: int = pydantic.Field(default=100, ge=20, le=16384, description="encrypted gp3 root volume")
 
     @pydantic.field_validator("max_nodes")
     @classmethod
@@ -129,9 +129,9 @@ class SystemPoolSpec(_PoolSpec):
     """On-demand CPU nodes for controllers, gateway and monitoring; untainted, never GPU."""
 
     instance_type: str = "m7i.xlarge"
-    min_nodes: int = pydantic.Field(2, ge=1)
-    max_nodes: int = pydantic.Field(4, ge=1)
-    disk_gib: int = pydantic.Field(50, ge=20, le=16384)
+    min_nodes: int = pydantic.Field(default=2, ge=1)
+    max_nodes: int = pydantic.Field(default=4, ge=1)
+    disk_gib: int = pydantic.Field(default=50, ge=20, le=16384)
 
     @pydantic.field_validator("instance_type")
     @classmethod
@@ -145,9 +145,9 @@ class GpuPoolSpec(_PoolSpec):
     """Nodes of one GPU instance type, tainted so that only pods asking for GPUs land on them."""
 
     name: DnsLabel
-    disk_gib: int = pydantic.Field(200, ge=100, le=16384, description="encrypted gp3 root volume; inference images are 10-20 GB")
+    disk_gib: int = pydantic.Field(default=200, ge=100, le=16384, description="encrypted gp3 root volume; inference images are 10-20 GB")
     capacity_type: Literal["on-demand", "spot"] = "on-demand"
-    on_demand_fallback: bool = pydantic.Field(False, description="spot pools: a second, on-demand node group used when spot is short")
+    on_demand_fallback: bool = pydantic.Field(default=False, description="spot pools: a second, on-demand node group used when spot is short")
 
     @pydantic.field_validator("instance_type")
     @classmethod
@@ -189,17 +189,17 @@ class GpuPoolSpec(_PoolSpec):
 
 
 class EksStorageSpec(Spec):
-    model_cache_class: DnsLabel = pydantic.Field("efs-models", description="ReadWriteMany class on EFS for model weights")
-    block_class: DnsLabel = pydantic.Field("gp3", description="default class: encrypted gp3 EBS, WaitForFirstConsumer")
+    model_cache_class: DnsLabel = pydantic.Field(default="efs-models", description="ReadWriteMany class on EFS for model weights")
+    block_class: DnsLabel = pydantic.Field(default="gp3", description="default class: encrypted gp3 EBS, WaitForFirstConsumer")
     efs_throughput_mode: Literal["elastic", "bursting"] = "elastic"
-    retain_model_cache: bool = pydantic.Field(True, description="keep weights when a claim or the stack is deleted; protect the file system")
+    retain_model_cache: bool = pydantic.Field(default=True, description="keep weights when a claim or the stack is deleted; protect the file system")
 
 
 class EksClusterSpec(Spec):
     type: Literal["eks"]
     name: DnsLabel = pydantic.Field(description="EKS cluster name, created or adopted")
     region: str
-    adopt: bool = pydantic.Field(False, description="the cluster and its VPC exist; node pools, add-ons and storage are added to it")
+    adopt: bool = pydantic.Field(default=False, description="the cluster and its VPC exist; node pools, add-ons and storage are added to it")
     kubernetes_version: str = DEFAULT_KUBERNETES_VERSION
     network: NetworkSpec
     public_access_cidrs: list[str] = pydantic.Field(default_factory=lambda: ["0.0.0.0/0"], description="who may reach the API endpoint")

@@ -27,7 +27,7 @@ class Architecture(Spec):
 
     params_b: float = pydantic.Field(gt=0, description="total parameters, billions")
     weights_gib: Optional[float] = pydantic.Field(
-        None, gt=0, description="size of the published weights in GiB; derived from params and dtype when unset"
+        default=None, gt=0, description="size of the published weights in GiB; derived from params and dtype when unset"
     )
     dtype: WeightDtype = "bfloat16"
     quantization: Optional[Quantization] = None
@@ -35,18 +35,18 @@ class Architecture(Spec):
     hidden_size: int = pydantic.Field(ge=1)
     num_attention_heads: int = pydantic.Field(ge=1)
     num_key_value_heads: int = pydantic.Field(ge=1)
-    head_dim: Optional[int] = pydantic.Field(None, ge=1, description="default hidden_size / num_attention_heads")
+    head_dim: Optional[int] = pydantic.Field(default=None, ge=1, description="default hidden_size / num_attention_heads")
     vocab_size: int = pydantic.Field(ge=1)
     max_position_embeddings: int = pydantic.Field(ge=1)
     intermediate_size: Optional[int] = None
-    sliding_window: Optional[int] = pydantic.Field(None, ge=1, description="window of the sliding-window layers")
-    sliding_window_layers: int = pydantic.Field(0, ge=0, description="how many layers use the sliding window")
-    kv_lora_rank: Optional[int] = pydantic.Field(None, description="MLA (DeepSeek V2/V3): compressed KV rank")
+    sliding_window: Optional[int] = pydantic.Field(default=None, ge=1, description="window of the sliding-window layers")
+    sliding_window_layers: int = pydantic.Field(default=0, ge=0, description="how many layers use the sliding window")
+    kv_lora_rank: Optional[int] = pydantic.Field(default=None, description="MLA (DeepSeek V2/V3): compressed KV rank")
     qk_rope_head_dim: Optional[int] = None
     num_experts: Optional[int] = None
     num_experts_per_tok: Optional[int] = None
     active_params_b: Optional[float] = None
-    source: str = pydantic.Field("", description="where these numbers come from")
+    source: str = pydantic.Field(default="", description="where these numbers come from")
 
     @pydantic.model_validator(mode="after")
     def _consistent(self) -> "Architecture":

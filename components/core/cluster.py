@@ -107,26 +107,26 @@ class NodePool(Spec):
     """A group of identical nodes. A pool with `gpu` set is a GPU pool."""
 
     name: DnsLabel
-    gpu: Optional[str] = pydantic.Field(None, description="GPU type from the GPU catalog; unset for CPU pools")
-    gpus_per_node: int = pydantic.Field(0, ge=0)
-    max_nodes: int = pydantic.Field(1, ge=1)
+    gpu: Optional[str] = pydantic.Field(default=None, description="GPU type from the GPU catalog; unset for CPU pools")
+    gpus_per_node: int = pydantic.Field(default=0, ge=0)
+    max_nodes: int = pydantic.Field(default=1, ge=1)
     labels: Labels = pydantic.Field(default_factory=dict, description="node labels that select this pool's nodes")
     taints: list[Taint] = pydantic.Field(default_factory=list)
     capacity_type: Literal["on-demand", "spot"] = "on-demand"
     gpu_sharing: int = pydantic.Field(
-        1, ge=1, le=16, description="time-slicing: pods each GPU is advertised to; 1 means whole GPUs"
+        default=1, ge=1, le=16, description="time-slicing: pods each GPU is advertised to; 1 means whole GPUs"
     )
     allocatable_cpu: Optional[Quantity] = pydantic.Field(
-        None, description="CPU a node offers pods (`kubectl describe node`, Allocatable); unset: not checked"
+        default=None, description="CPU a node offers pods (`kubectl describe node`, Allocatable); unset: not checked"
     )
     allocatable_memory: Optional[Quantity] = pydantic.Field(
-        None, description="memory a node offers pods (`kubectl describe node`, Allocatable); unset: not checked"
+        default=None, description="memory a node offers pods (`kubectl describe node`, Allocatable); unset: not checked"
     )
     price_per_node_hour: Optional[float] = pydantic.Field(
-        None, ge=0, description="USD per node and hour (on-demand, or what the pool's capacity type costs); unset: unknown"
+        default=None, ge=0, description="USD per node and hour (on-demand, or what the pool's capacity type costs); unset: unknown"
     )
     spot_price_per_node_hour: Optional[float] = pydantic.Field(
-        None, ge=0, description="USD per node and hour on spot, for spot pools; unset: unknown"
+        default=None, ge=0, description="USD per node and hour on spot, for spot pools; unset: unknown"
     )
 
     @pydantic.field_validator("gpu")
@@ -178,7 +178,7 @@ class StorageClassInfo(Spec):
     name: DnsSubdomain
     provisioner: str
     access_modes: list[AccessMode] = pydantic.Field(min_length=1)
-    retained: bool = pydantic.Field(False, description="volumes survive deletion of their claim (reclaimPolicy Retain)")
+    retained: bool = pydantic.Field(default=False, description="volumes survive deletion of their claim (reclaimPolicy Retain)")
 
     @property
     def reports_volume_stats(self) -> bool:

@@ -25,12 +25,12 @@ XID_WINDOW_ENV = "DCGM_EXPORTER_XID_COUNT_WINDOW_SIZE"
 
 class GpuOperatorSpec(Spec):
     time_slicing: Optional[int] = pydantic.Field(
-        None, ge=2, le=16,
+        default=None, ge=2, le=16,
         description="advertise each GPU to this many pods; models on shared GPUs must take a share of memory",
     )
-    dcgm_service_monitor: bool = pydantic.Field(False, description="create a ServiceMonitor for the DCGM exporter (needs the Prometheus Operator CRDs)")
+    dcgm_service_monitor: bool = pydantic.Field(default=False, description="create a ServiceMonitor for the DCGM exporter (needs the Prometheus Operator CRDs)")
     node_feature_discovery: Literal["bundled", "preinstalled"] = pydantic.Field(
-        "bundled", description="install NFD with the operator, or use the cluster's own"
+        default="bundled", description="install NFD with the operator, or use the cluster's own"
     )
 
 

@@ -73,8 +73,8 @@ MAX_REPLICAS = 1000
 
 
 class Replicas(Spec):
-    min: int = pydantic.Field(1, ge=1, le=MAX_REPLICAS)
-    max: int = pydantic.Field(1, ge=1, le=MAX_REPLICAS)
+    min: int = pydantic.Field(default=1, ge=1, le=MAX_REPLICAS)
+    max: int = pydantic.Field(default=1, ge=1, le=MAX_REPLICAS)
 
     @pydantic.field_validator("max")
     @classmethod
@@ -90,15 +90,15 @@ class EngineSpec(Spec):
 
     dtype: vllm.Dtype = "auto"
     quantization: Optional[vllm.Quantization] = None
-    max_model_len: Optional[int] = pydantic.Field(None, ge=16)
-    max_num_seqs: Optional[int] = pydantic.Field(None, ge=1)
-    max_num_batched_tokens: Optional[int] = pydantic.Field(None, ge=1)
-    gpu_memory_utilization: float = pydantic.Field(0.9, gt=0.0, le=0.98)
-    tensor_parallel_size: int = pydantic.Field(1, ge=1)
+    max_model_len: Optional[int] = pydantic.Field(default=None, ge=16)
+    max_num_seqs: Optional[int] = pydantic.Field(default=None, ge=1)
+    max_num_batched_tokens: Optional[int] = pydantic.Field(default=None, ge=1)
+    gpu_memory_utilization: float = pydantic.Field(default=0.9, gt=0.0, le=0.98)
+    tensor_parallel_size: int = pydantic.Field(default=1, ge=1)
     enable_prefix_caching: Optional[bool] = None
     kv_cache_dtype: vllm.KvCacheDtype = "auto"
     kv_cache_memory: Optional[Quantity] = pydantic.Field(
-        None, description="explicit KV cache size (--kv-cache-memory-bytes); CPU pools default to a quarter of memory"
+        default=None, description="explicit KV cache size (--kv-cache-memory-bytes); CPU pools default to a quarter of memory"
     )
     extra_args: list[str] = pydantic.Field(default_factory=list)
 
@@ -126,7 +126,7 @@ class CacheSpec(Spec):
         default_factory=lambda: ["original/*", "*.pth"],
         description="files of the repo not downloaded (fnmatch); by default the duplicate original checkpoints",
     )
-    populate_timeout_seconds: int = pydantic.Field(7200, ge=300, le=86400, description="deadline of the populate Job")
+    populate_timeout_seconds: int = pydantic.Field(default=7200, ge=300, le=86400, description="deadline of the populate Job")
 
 
 
@@ -135,7 +135,7 @@ class Resources(Spec):
 
     cpu: Quantity
     memory: Quantity
-    shm_size: Quantity = pydantic.Field("2Gi", description="/dev/shm size; counts against memory")
+    shm_size: Quantity = pydantic.Field(default="2Gi", description="/dev/shm size; counts against memory")
 
 
     @pydantic.model_validator(mode="after")
@@ -149,23 +149,23 @@ class ModelSpec(Spec):
     name: DnsLabel = pydantic.Field(description="names the Kubernetes objects of this model")
     repo: str = pydantic.Field(description="Hugging Face repo id, e.g. Qwen/Qwen2.5-7B-Instruct")
     revision: str = pydantic.Field(description="the commit SHA of `repo` to serve")
-    served_model_name: Optional[str] = pydantic.Field(None, description="the `model` clients send; defaults to repo")
-    image: Optional[str] = pydantic.Field(None, description="override of the pinned vLLM image; must carry a version tag")
+    served_model_name: Optional[str] = pydantic.Field(default=None, description="the `model` clients send; defaults to repo")
+    image: Optional[str] = pydantic.Field(default=None, description="override of the pinned vLLM image; must carry a version tag")
     pool: str
     replicas: Replicas = Replicas()
     engine: EngineSpec = EngineSpec()
     cache: CacheSpec
     resources: Resources
     startup_timeout_seconds: Optional[int] = pydantic.Field(
-        None, ge=60, le=MAX_STARTUP_SECONDS, description="time allowed to load the model; default: derived from the weight size"
+        default=None, ge=60, le=MAX_STARTUP_SECONDS, description="time allowed to load the model; default: derived from the weight size"
     )
     architecture: Optional[Architecture] = pydantic.Field(
-        None, description="memory-deciding numbers of a model not in the architecture catalog"
+        default=None, description="memory-deciding numbers of a model not in the architecture catalog"
     )
     autoscaling: Optional[AutoscalingSpec] = pydantic.Field(
-        None, description="queue-depth autoscaling between replicas.min and .max; default settings when monitoring is on"
+        default=None, description="queue-depth autoscaling between replicas.min and .max; default settings when monitoring is on"
     )
-    drain_seconds: int = pydantic.Field(180, le=3600, description="terminationGracePeriodSeconds: time to finish streams")
+    drain_seconds: int = pydantic.Field(default=180, le=3600, description="terminationGracePeriodSeconds: time to finish streams")
 
     @pydantic.field_validator("repo")
     @classmethod

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pydantic
 import pulumi
@@ -25,11 +25,13 @@ class ComponentArgs(pydantic.BaseModel):
 
     model_config = pydantic.ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
-    def __init__(self, **data: Any) -> None:
-        try:
-            super().__init__(**data)
-        except pydantic.ValidationError as err:
-            raise ConfigError(problems_from(err, type(self), prefix=type(self).__name__)) from None
+    if not TYPE_CHECKING:
+        # Hidden from type checkers, which keep the typed signature pydantic gives each Args class.
+        def __init__(self, **data: Any) -> None:
+            try:
+                super().__init__(**data)
+            except pydantic.ValidationError as err:
+                raise ConfigError(problems_from(err, type(self), prefix=type(self).__name__)) from None
 
 
 def resource_kwargs(manifest: dict) -> dict:

@@ -31,6 +31,8 @@ API_KEY_LENGTH = 48
 
 
 class RoutedModel(ComponentArgs):
+    """One served model as the gateway routes it: by the `model` clients send, to the model's ready pods."""
+
     name: str
     """The model's config name: names its route and backend, and selects its pods (as VllmModel labels
     them); the gateway reaches the ready ones through a headless Service of its own."""
@@ -40,6 +42,9 @@ class RoutedModel(ComponentArgs):
 
 
 class GatewayArgs(ComponentArgs):
+    """The OpenAI-compatible front door: Envoy Gateway and Envoy AI Gateway, TLS, one API key per tenant,
+    and request and token limits, routing each request by its `model` to that model's pods."""
+
     spec: GatewaySpec
     system: SystemPlacement
     cluster_load_balancer_annotations: dict[str, str] = {}
@@ -51,6 +56,8 @@ class GatewayArgs(ComponentArgs):
 
 
 class Gateway(pulumi.ComponentResource):
+    """`Gateway(name, GatewayArgs(...), opts)`: see GatewayArgs. A bad argument raises ConfigError naming it."""
+
     url: str
     """The OpenAI base URL clients use: https://<host>/v1."""
     api_keys: pulumi.Output

@@ -16,6 +16,9 @@ from .helm import chart_namespace, release
 
 
 class GpuOperatorArgs(ComponentArgs):
+    """The NVIDIA GPU Operator (device plugin, GPU Feature Discovery, DCGM exporter; the driver and toolkit
+    unless the nodes ship them), on the system pool, its GPU daemons tolerating the GPU pools' taints."""
+
     spec: GpuOperatorSpec = GpuOperatorSpec()
     driver_preinstalled: bool
     """True when the node image ships the NVIDIA driver and container toolkit (EKS AL2023 NVIDIA AMIs)."""
@@ -25,6 +28,8 @@ class GpuOperatorArgs(ComponentArgs):
 
 
 class GpuOperator(pulumi.ComponentResource):
+    """`GpuOperator(name, GpuOperatorArgs(...), opts)`: see GpuOperatorArgs. A bad argument raises ConfigError naming it."""
+
     release: pulumi.Resource
 
     def __init__(self, name: str, args: GpuOperatorArgs, opts: Optional[pulumi.ResourceOptions] = None):

@@ -19,6 +19,9 @@ from ._base import TOKEN_PREFIX, ComponentArgs, InputStr, child, resource_kwargs
 
 
 class ModelCacheArgs(ComponentArgs):
+    """A model's weight cache: a claim of `storage_class`, filled once by a Job that downloads `model.revision`,
+    then mounted read-only by the model's pods (`ModelCache.claim_name`, `ModelCache.populated`)."""
+
     namespace: InputStr
     model: ModelSpec
     pool: NodePool
@@ -31,6 +34,8 @@ class ModelCacheArgs(ComponentArgs):
 
 
 class ModelCache(pulumi.ComponentResource):
+    """`ModelCache(name, ModelCacheArgs(...), opts)`: see ModelCacheArgs. A bad argument raises ConfigError naming it."""
+
     claim_name: pulumi.Output[str]
     """The PVC holding the weights; mount it read-only."""
     model_dir: str

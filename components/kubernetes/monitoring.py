@@ -21,6 +21,9 @@ from .helm import chart_namespace, release
 
 
 class MonitoringArgs(ComponentArgs):
+    """kube-prometheus-stack and KEDA on the system pool: Prometheus, Grafana with the serving dashboards,
+    Alertmanager with the per-model alerts, and the autoscaler that scales models on their queue."""
+
     spec: MonitoringSpec
     system: SystemPlacement
     cost: CostLabels
@@ -32,6 +35,8 @@ class MonitoringArgs(ComponentArgs):
 
 
 class Monitoring(pulumi.ComponentResource):
+    """`Monitoring(name, MonitoringArgs(...), opts)`: see MonitoringArgs. A bad argument raises ConfigError naming it."""
+
     prometheus_url: str
     """In-cluster Prometheus URL, for KEDA's queries."""
     crds_ready: list[pulumi.Resource]

@@ -22,6 +22,9 @@ SCRIPTS_CONFIGMAP = "llmstack-scripts"
 
 
 class ServingNamespaceArgs(ComponentArgs):
+    """The namespace models are served from: the cache Job's scripts, the Hugging Face token Secret, and
+    NetworkPolicies that let only the gateway call models and only Prometheus scrape them."""
+
     name: str
     cost: CostLabels
     hf_token: Optional[pulumi.Output] = None
@@ -38,6 +41,8 @@ def scripts_data() -> dict[str, str]:
 
 
 class ServingNamespace(pulumi.ComponentResource):
+    """`ServingNamespace(name, ServingNamespaceArgs(...), opts)`: see ServingNamespaceArgs. A bad argument raises ConfigError naming it."""
+
     namespace: pulumi.Output[str]
     """Name of the namespace, carrying the dependency on it."""
     scripts_configmap: pulumi.Output[str]

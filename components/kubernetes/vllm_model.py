@@ -19,6 +19,8 @@ from ._base import TOKEN_PREFIX, ComponentArgs, InputStr, child, custom_resource
 
 
 class ModelMonitoringArgs(ComponentArgs):
+    """How a model is watched: its ServiceMonitor, and with `autoscaling` a KEDA ScaledObject on its queue."""
+
     prometheus_url: str
     serving_namespace: str
     """The serving namespace's name as text, for the autoscaler's query."""
@@ -29,6 +31,9 @@ class ModelMonitoringArgs(ComponentArgs):
 
 
 class VllmModelArgs(ComponentArgs):
+    """One model served by vLLM on its pool: a Deployment mounting the read-only cache claim, its Service
+    and PodDisruptionBudget, rendered from the model's plan (fit, settings, start-up budget, rollout)."""
+
     namespace: InputStr
     model: ModelSpec
     pool: NodePool
@@ -50,6 +55,8 @@ class VllmModelArgs(ComponentArgs):
 
 
 class VllmModel(pulumi.ComponentResource):
+    """`VllmModel(name, VllmModelArgs(...), opts)`: see VllmModelArgs. A bad argument raises ConfigError naming it."""
+
     service_name: pulumi.Output[str]
     """ClusterIP Service in front of the model's pods."""
     service_host: pulumi.Output[str]

@@ -47,7 +47,7 @@ class AcmeIssuer(Spec):
 
     type: Literal["acme"]
     email: str = pydantic.Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", description="ACME account e-mail (expiry notices)")
-    server: str = pydantic.Field("production", description="production, staging, or an ACME directory URL")
+    server: str = pydantic.Field(default="production", description="production, staging, or an ACME directory URL")
     challenge: Literal["http01", "dns01-cloudflare"] = "http01"
 
     @pydantic.field_validator("server")
@@ -93,11 +93,11 @@ class Tenant(Spec):
                                        description="names of `models` entries it may call, or [\"*\"]")
     # Whole numbers (strict: 1.5 or 600.0 are mistakes, not 600; `true` is refused by Spec) within
     # Envoy Gateway's bound, which replaces Spec's int32 one.
-    requests_per_minute: Optional[int] = pydantic.Field(None, ge=1, le=MAX_RATE_LIMIT, strict=True,
+    requests_per_minute: Optional[int] = pydantic.Field(default=None, ge=1, le=MAX_RATE_LIMIT, strict=True,
                                                         description="unset: no request limit")
-    tokens_per_minute: Optional[int] = pydantic.Field(None, ge=1, le=MAX_RATE_LIMIT, strict=True,
+    tokens_per_minute: Optional[int] = pydantic.Field(default=None, ge=1, le=MAX_RATE_LIMIT, strict=True,
                                                       description="prompt + completion tokens; unset: no limit")
-    tokens_per_day: Optional[int] = pydantic.Field(None, ge=1, le=MAX_RATE_LIMIT, strict=True,
+    tokens_per_day: Optional[int] = pydantic.Field(default=None, ge=1, le=MAX_RATE_LIMIT, strict=True,
                                                    description="prompt + completion tokens; unset: no limit")
 
     @property
@@ -110,12 +110,12 @@ class GatewaySpec(Spec):
     host: Hostname = pydantic.Field(description="the one host name clients use: https://<host>/v1")
     tls: TlsSpec = TlsSpec()
     tenants: list[Tenant] = pydantic.Field(min_length=1, description="API consumers; each gets a generated key")
-    replicas: int = pydantic.Field(2, ge=1, le=20, description="Envoy proxy replicas, on the system pool")
+    replicas: int = pydantic.Field(default=2, ge=1, le=20, description="Envoy proxy replicas, on the system pool")
     service_type: Literal["LoadBalancer", "NodePort", "ClusterIP"] = pydantic.Field(
-        "LoadBalancer", description="the Envoy Service; ClusterIP for a local cluster reached by port-forward"
+        default="LoadBalancer", description="the Envoy Service; ClusterIP for a local cluster reached by port-forward"
     )
     request_timeout_seconds: int = pydantic.Field(
-        900, ge=300, le=3600, description="longest request, first byte to last streamed token"
+        default=900, ge=300, le=3600, description="longest request, first byte to last streamed token"
     )
     load_balancer_annotations: dict[str, str] = pydantic.Field(
         default_factory=dict, description="added to the cluster's own annotations of the gateway's LoadBalancer Service"

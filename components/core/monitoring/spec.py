@@ -13,18 +13,18 @@ from ..quantity import Quantity, parse_quantity
 
 
 class AlertThresholds(Spec):
-    latency_p95_seconds: float = pydantic.Field(30.0, gt=0, description="end-to-end p95 SLO per model")
-    waiting_requests: int = pydantic.Field(10, ge=1, description="queued requests per model before autoscaling counts as too slow")
-    kv_cache_usage: float = pydantic.Field(0.9, gt=0, le=1)
-    gpu_utilization: float = pydantic.Field(95.0, gt=0, le=100, description="percent, sustained 15 minutes")
-    cache_volume_usage: float = pydantic.Field(0.9, gt=0, le=1)
+    latency_p95_seconds: float = pydantic.Field(default=30.0, gt=0, description="end-to-end p95 SLO per model")
+    waiting_requests: int = pydantic.Field(default=10, ge=1, description="queued requests per model before autoscaling counts as too slow")
+    kv_cache_usage: float = pydantic.Field(default=0.9, gt=0, le=1)
+    gpu_utilization: float = pydantic.Field(default=95.0, gt=0, le=100, description="percent, sustained 15 minutes")
+    cache_volume_usage: float = pydantic.Field(default=0.9, gt=0, le=1)
 
 
 class MonitoringSpec(Spec):
     enabled: bool = True
-    retention: str = pydantic.Field("15d", description="Prometheus retention time")
-    storage_size: Quantity = pydantic.Field("50Gi", description="Prometheus volume size")
-    storage_class: Optional[str] = pydantic.Field(None, description="class of the Prometheus volume; default: the cluster default")
+    retention: str = pydantic.Field(default="15d", description="Prometheus retention time")
+    storage_size: Quantity = pydantic.Field(default="50Gi", description="Prometheus volume size")
+    storage_class: Optional[str] = pydantic.Field(default=None, description="class of the Prometheus volume; default: the cluster default")
     alerts: AlertThresholds = AlertThresholds()
 
     @pydantic.field_validator("retention")
@@ -44,10 +44,10 @@ class MonitoringSpec(Spec):
 class AutoscalingSpec(Spec):
     """Replicas follow the request queue: one replica per `waitingPerReplica` waiting requests."""
 
-    waiting_per_replica: int = pydantic.Field(4, ge=1, description="queued requests one more replica should absorb")
-    scale_up_window_seconds: int = pydantic.Field(0, ge=0, le=3600, description="HPA stabilization before scaling up")
-    scale_down_window_seconds: int = pydantic.Field(600, ge=0, le=3600, description="HPA stabilization before scaling down")
-    polling_interval_seconds: int = pydantic.Field(15, ge=5, le=300)
+    waiting_per_replica: int = pydantic.Field(default=4, ge=1, description="queued requests one more replica should absorb")
+    scale_up_window_seconds: int = pydantic.Field(default=0, ge=0, le=3600, description="HPA stabilization before scaling up")
+    scale_down_window_seconds: int = pydantic.Field(default=600, ge=0, le=3600, description="HPA stabilization before scaling down")
+    polling_interval_seconds: int = pydantic.Field(default=15, ge=5, le=300)
 
 
 class AlertedModel(Spec):

@@ -1,0 +1,38 @@
+"""The public API as a user's Pulumi program writes it, type-checked by tests/unit/test_typing.py
+(pyright, strict about calls): every exported component and its Args with documented arguments only."""
+
+from __future__ import annotations
+
+import pulumi
+
+from components.capacity import estimate
+from components.capacity.planning import plan_model
+from components.core.cluster import NodePool, StorageClassInfo, SystemPlacement, Taint
+from components.core.gpu_operator import GpuOperatorSpec
+from components.core.labels import CostLabels
+from components.core.model import ModelSpec
+from components.kubernetes import (GpuOperator, GpuOperatorArgs, ModelCache, ModelCacheArgs, ModelMonitoringArgs,
+                                   ServingNamespace, ServingNamespaceArgs, VllmModel, VllmModelArgs)
+
+cost = CostLabels(team="search", environment="staging")
+pool = NodePool(name="l40s", gpu="L40S", gpus_per_node=4, max_nodes=2, taints=[Taint(key="nvidia.com/gpu", value="true")])
+model = ModelSpec.model_validate({
+    "name": "qwen-8b", "repo": "Qwen/Qwen3-8B", "revision": "0" * 40, "pool": "l40s",
+    "cache": {"storageClass": "efs", "size": "40Gi"}, "resources": {"cpu": "6", "memory": "28Gi"},
+})
+plan = plan_model(model, pool, "models[0]")
+fits: bool = estimate("Qwen/Qwen3-8B", "L40S", max_model_len=32768).fits
+system = SystemPlacement(node_selector={"llmstack.dev/pool": "system"})
+
+operator = GpuOperator("gpu-operator", GpuOperatorArgs(
+    spec=GpuOperatorSpec(time_slicing=None), driver_preinstalled=True, system=system, gpu_taints=pool.taints, cost=cost))
+namespace = ServingNamespace("serving", ServingNamespaceArgs(name="llm", cost=cost))
+cache = ModelCache("qwen-cache", ModelCacheArgs(
+    namespace=namespace.namespace, model=model, pool=pool,
+    storage_class=StorageClassInfo(name="efs", provisioner="efs.csi.aws.com", access_modes=["ReadWriteMany"]),
+    scripts_configmap="llmstack-scripts", cost=cost))
+served = VllmModel("qwen", VllmModelArgs(
+    namespace=namespace.namespace, model=model, pool=pool, cache_claim=cache.claim_name, cache_ready=cache.populated,
+    cost=cost, plan=plan, monitoring=ModelMonitoringArgs(prometheus_url="http://prometheus:9090", serving_namespace="llm")),
+    pulumi.ResourceOptions(depends_on=[operator]))
+service: pulumi.Output[str] = served.service_name
