@@ -66,9 +66,33 @@ def plan_for(repo: str, gpu: str, engine: dict[str, Any], architecture: Optional
     return plan_model(model, pool, "model")
 
 
+HOURS_PER_MONTH = 730
+
+
+def replica_cost(gpu: str, tp: int) -> str:
+    """What one replica costs a month on EKS: its share of the EC2 type of the catalog, with `tp` or more
+    of the GPU, that makes it cheapest (a node of 8 GPUs holds 8 / tp replicas), priced from the EC2
+    price catalog (us-east-1 on-demand, dated). `$4,200 1/2 g6e.12xlarge`: half of such a node."""
+    from components.aws import prices
+    from components.aws.instance_types import machine_shapes
+
+    priced = []
+    for machine in machine_shapes():
+        price = prices.on_demand(prices.PRICED_REGION, machine.name)[0]
+        if machine.gpu == gpu and machine.gpus >= tp and price is not None:
+            per_node = machine.gpus // tp
+            priced.append((price * HOURS_PER_MONTH / per_node, per_node, machine.name))
+    if not priced:
+        return "unknown"
+    monthly, per_node, name = min(priced)
+    share = "" if per_node == 1 else f"1/{per_node} "
+    return f"${monthly:,.0f} {share}{name}"
+
+
 def table(repo: str, gpus: list[str], tps: list[int], args: argparse.Namespace,
           architecture: Optional[Architecture] = None) -> str:
-    header = f"{'GPU':<11} {'TP':>2} {'weights/GPU':>11} {'KV/GPU':>8} {'KV tokens':>11} {'concurrency':>11}  verdict"
+    header = (f"{'GPU':<11} {'TP':>2} {'weights/GPU':>11} {'KV/GPU':>8} {'KV tokens':>11} {'concurrency':>11} "
+              f"{'replica/month':>26}  verdict")
     lines = [header, "-" * len(header)]
     for gpu in gpus:
         for tp in tps:
@@ -78,7 +102,7 @@ def table(repo: str, gpus: list[str], tps: list[int], args: argparse.Namespace,
             verdict = "fits" if not plan.problems else "does not fit: " + "; ".join(p.message for p in plan.problems)
             lines.append(
                 f"{gpu:<11} {tp:>2} {est.weights_gib:>8.1f} GiB {est.kv_cache_gib:>4.1f} GiB {est.kv_cache_tokens:>11,} "
-                f"{est.max_concurrency:>10.1f}x  {verdict}"
+                f"{est.max_concurrency:>10.1f}x {replica_cost(gpu, tp):>26}  {verdict}"
             )
     return "\n".join(lines)
 
@@ -160,6 +184,11 @@ def main(argv: list[str] | None = None) -> int:
     assert first.estimate is not None
     print(f"{repo}: maxModelLen {first.estimate.max_model_len:,}, gpuMemoryUtilization {engine.gpu_memory_utilization:g}, "
           f"kvCacheDtype {engine.kv_cache_dtype} (vLLM 0.33 accounting; a stack's defaults; 10 % margin on the fit verdict)")
+    from components.aws import prices
+
+    print(f"replica/month: one replica's share of the EKS node type that makes it cheapest (1/4 = four replicas per "
+          f"node), {HOURS_PER_MONTH} h on demand ({prices.PRICED_REGION}, {prices.SOURCE}); spot and other regions: "
+          "not in the catalog")
     if architecture is not None:
         print(f"from {architecture.source}: {architecture.params_b:.2f} B parameters, weights {architecture.total_weights_gib:.1f} GiB "
               f"({'given' if args.weights_gib or args.safetensors_index else 'counted from its shapes'})")

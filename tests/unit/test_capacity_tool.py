@@ -128,3 +128,14 @@ def test_a_config_that_is_not_a_models_is_refused_in_one_line(monkeypatch, text,
     code, _, err = tool("--config", "-")
     assert code == 1
     assert expected in err and "Traceback" not in err
+
+
+def test_each_row_states_what_one_replica_costs_a_month():
+    """A replica's share of the cheapest EKS node holding it, from the dated EC2 price catalog."""
+    from components.aws import prices
+
+    code, out, _ = tool("Qwen/Qwen3-32B", "--gpus", "L40S", "--tp", "2", "--max-model-len", "32768")
+    assert code == 0
+    node = prices.ON_DEMAND_USD_PER_HOUR["us-east-1"]["g6e.12xlarge"]  # 4 x L40S: two TP-2 replicas
+    assert f"${node * 730 / 2:,.0f} 1/2 g6e.12xlarge" in out.splitlines()[-1]
+    assert prices.SOURCE in out
