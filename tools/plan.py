@@ -259,7 +259,7 @@ def capacity_summary(stack: Any) -> str:
         )
         lines += [f"    warning: {warning}" for warning in plan.warnings]
     lines += ["demand at replicas.min..max, of what each pool holds at maxNodes:"]
-    lines += [f"  {pool.describe()}" for pool in stack.plan.pools]
+    lines += [f"  {pool.describe()}" for pool in stack.plan.pools if pool.models]
     notes = getattr(stack.config.cluster, "price_notes", lambda: [])()
     return "\n".join(lines + cost_summary(stack.plan.pools) + [f"  price of {note}" for note in notes])
 
@@ -269,19 +269,21 @@ def cost_summary(pools: list) -> list[str]:
     def usd(value: float | None) -> str:
         return "unknown" if value is None else f"${value:,.0f}"
 
-    lines = ["cost per month (730 h) at replicas.min..max, nodes the models need:"]
+    lines = ["cost per month (730 h) at replicas.min..max, nodes the models need (at least each pool's minNodes):"]
     totals: dict[str, float | None] = {"min": 0.0, "max": 0.0}
     for pool in pools:
         figures = f"on-demand {usd(pool.monthly_usd('min'))}..{usd(pool.monthly_usd('max'))}"
         if pool.spot:
             figures = f"spot {usd(pool.monthly_usd('min', spot=True))}..{usd(pool.monthly_usd('max', spot=True))}, {figures}"
         nodes = "..".join("?" if n is None else str(n) for n in (pool.nodes("min"), pool.nodes("max")))
-        lines.append(f"  pool {pool.pool}: {nodes} nodes, {figures}")
+        kept = "" if pool.models else " (no models: the nodes it keeps running, minNodes)"
+        lines.append(f"  pool {pool.pool}: {nodes} nodes{kept}, {figures}")
         for at in totals:
             value = pool.monthly_usd(at, spot=pool.spot) if pool.spot and pool.spot_price_per_node_hour is not None else pool.monthly_usd(at)
             current = totals[at]
             totals[at] = None if value is None or current is None else current + value
-    lines.append(f"  stack (pools with models; spot pools at spot where priced): {usd(totals['min'])}..{usd(totals['max'])}")
+    lines.append(f"  stack (these pools; spot pools at spot where priced; not the control plane, storage or traffic): "
+                 f"{usd(totals['min'])}..{usd(totals['max'])}")
     return lines
 
 

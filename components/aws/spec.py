@@ -261,16 +261,17 @@ class EksClusterSpec(Spec):
 
     def price_notes(self) -> list[str]:
         """Where each GPU pool's price comes from (for the plan's cost lines)."""
-        return [f"{pool.name} ({pool.instance_type}): {prices.on_demand(self.region, pool.instance_type)[1]}"
-                for pool in self.gpu_pools]
+        pools = [(SYSTEM_POOL, self.system_pool.instance.name), *((p.name, p.instance_type) for p in self.gpu_pools)]
+        return [f"{name} ({instance}): {prices.on_demand(self.region, instance)[1]}" for name, instance in pools]
 
     def contract(self) -> ClusterSpec:
         """What the serving layer may know about this cluster."""
         sharing = self.gpu_operator.time_slicing
         cpu, memory = allocatable(self.system_pool.instance)
         pools = [NodePool(
-            name=SYSTEM_POOL, max_nodes=self.system_pool.max_nodes, labels={POOL_LABEL: SYSTEM_POOL},
-            allocatable_cpu=cpu, allocatable_memory=memory,
+            name=SYSTEM_POOL, max_nodes=self.system_pool.max_nodes, min_nodes=self.system_pool.min_nodes,
+            labels={POOL_LABEL: SYSTEM_POOL}, allocatable_cpu=cpu, allocatable_memory=memory,
+            price_per_node_hour=prices.on_demand(self.region, self.system_pool.instance.name)[0],
         )]
         for pool in self.gpu_pools:
             instance = pool.instance
@@ -279,7 +280,7 @@ class EksClusterSpec(Spec):
                 allocatable_cpu=cpu, allocatable_memory=memory,
                 price_per_node_hour=prices.on_demand(self.region, instance.name)[0],
                 spot_price_per_node_hour=prices.spot(self.region, instance.name),
-                name=pool.name, gpu=instance.gpu, gpus_per_node=instance.gpus, max_nodes=pool.max_nodes,
+                name=pool.name, gpu=instance.gpu, gpus_per_node=instance.gpus, max_nodes=pool.max_nodes, min_nodes=pool.min_nodes,
                 labels={POOL_LABEL: pool.name, GPU_LABEL: instance.gpu}, taints=[GPU_TAINT], capacity_type=pool.capacity_type,
                 gpu_sharing=sharing or 1,
             ))

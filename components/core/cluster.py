@@ -110,6 +110,9 @@ class NodePool(Spec):
     gpu: Optional[str] = pydantic.Field(default=None, description="GPU type from the GPU catalog; unset for CPU pools")
     gpus_per_node: int = pydantic.Field(default=0, ge=0)
     max_nodes: int = pydantic.Field(default=1, ge=1)
+    min_nodes: int = pydantic.Field(
+        default=0, ge=0, description="nodes the pool keeps running whatever the models ask (its autoscaler's minimum); for cost"
+    )
     labels: Labels = pydantic.Field(default_factory=dict, description="node labels that select this pool's nodes")
     taints: list[Taint] = pydantic.Field(default_factory=list)
     capacity_type: Literal["on-demand", "spot"] = "on-demand"

@@ -155,13 +155,20 @@ class PoolDemand:
     price_per_node_hour: Optional[float] = None
     spot_price_per_node_hour: Optional[float] = None
     spot: bool = False
+    min_nodes: int = 0
+    """Nodes the pool keeps running whatever the models ask (the system pool's controllers, a floor)."""
+    models: int = 0
+    """How many models run on the pool (0: a pool listed only for what it costs)."""
 
     def nodes(self, at: str) -> Optional[int]:
-        """The fewest nodes that hold the models at replicas.min ("min") or replicas.max ("max"); None
-        when the pool says nothing a node offers (a CPU pool of an existing cluster without allocatable)."""
+        """The fewest nodes that hold the models at replicas.min ("min") or replicas.max ("max"), and at
+        least min_nodes; None when the pool says nothing a node offers (a CPU pool of an existing
+        cluster without allocatable) and keeps no nodes."""
         demand = self.at_min if at == "min" else self.at_max
         needed = [math.ceil(demand[r] / offer) for r, offer in self.per_node.items() if offer and demand[r]]
-        return max(needed) if needed else None
+        if not needed:
+            return self.min_nodes or None
+        return max(self.min_nodes, *needed)
 
     def monthly_usd(self, at: str, spot: bool = False) -> Optional[float]:
         price = self.spot_price_per_node_hour if spot else self.price_per_node_hour
@@ -180,16 +187,18 @@ class PoolDemand:
 
 
 def pool_demands(models: Sequence[ModelSpec], cluster: ClusterSpec) -> list[PoolDemand]:
-    """Each pool's demand at its models' replicas.min and replicas.max, and what it holds."""
+    """Each pool's demand at its models' replicas.min and replicas.max, and what it holds; pools without
+    models are listed too where they keep nodes running (minNodes), for what they cost."""
     demands = []
     for pool in cluster.pools:
         placed = [model for _, model in _on_pool(models, pool)]
-        if not placed:
+        if not placed and not pool.min_nodes:
             continue
         totals = {at: {r: sum((_pool_demand(m, pool, at)[r] for m in placed), Decimal(0)) for r in ("GPUs", "cpu", "memory")}
                   for at in ("min", "max")}
         demands.append(PoolDemand(pool.name, totals["min"], totals["max"], _pool_capacity(pool), _per_node(pool),
-                                  pool.price_per_node_hour, pool.spot_price_per_node_hour, pool.capacity_type == "spot"))
+                                  pool.price_per_node_hour, pool.spot_price_per_node_hour, pool.capacity_type == "spot",
+                                  pool.min_nodes, len(placed)))
     return demands
 
 

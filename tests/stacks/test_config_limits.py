@@ -284,7 +284,21 @@ def test_the_plan_holds_each_pools_demand_at_min_and_max():
     assert (l40s.at_min["cpu"], l40s.at_max["cpu"]) == (16, 64)
     assert l40s.capacity["cpu"] == 4 * Decimal("47.81")
     assert l40s.at_max["memory"] == 8 * 48 * 2**30
-    assert set(pools) == {"l40s", "h100"}, "pools without models have no demand"
+    assert {name for name, pool in pools.items() if pool.models} == {"l40s", "h100"}
+    system = pools["system"]  # no models, but its minNodes run (and cost) whatever the models ask
+    assert (system.models, system.at_max["cpu"], system.nodes("min"), system.nodes("max")) == (0, 0, 2, 2)
+
+
+def test_the_stack_cost_counts_the_nodes_every_pool_keeps_running():
+    from components.aws import prices
+    from tools.plan import cost_summary, load_stack
+
+    pools = load_stack("prod").plan.pools
+    lines = cost_summary(pools)
+    system = prices.ON_DEMAND_USD_PER_HOUR["us-east-1"]["m7i.xlarge"] * 2 * 730
+    assert f"  pool system: 2..2 nodes (no models: the nodes it keeps running, minNodes), on-demand ${system:,.0f}..${system:,.0f}" in lines
+    expected_min = sum(p.monthly_usd("min") for p in pools)
+    assert lines[-1].endswith(f"${expected_min:,.0f}..${sum(p.monthly_usd('max') for p in pools):,.0f}")
 
 
 def test_plain_numbers_are_quantities_as_kubernetes_takes_them(tmp_path):
