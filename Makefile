@@ -40,8 +40,8 @@ promtool: ## fetch promtool into .tools/bin unless one is there or on the PATH
 test: install checkov promtool ## run the whole test suite (what CI runs)
 	CHECKOV=$(CHECKOV_VENV)/bin/checkov $(BIN)/python -m pytest
 
-plan: install ## offline plan of STACK (default dev) into build/STACK; prints a summary
-	$(BIN)/python -m tools.plan --stack $(STACK)
+plan: install ## offline plan of STACK (default dev) into build/STACK; prints a summary (ARGS="--stack-file F --out D")
+	$(BIN)/python -m tools.plan --stack $(STACK) $(ARGS)
 
 # Capacity table of a model across GPUs and tensor-parallel sizes: make capacity MODEL=Qwen/Qwen3-32B [ARGS="--max-model-len 32768"];
 # a model outside the catalog: make capacity MODEL=my-org/my-model ARGS="--config config.json"

@@ -1,4 +1,4 @@
-"""The llmstack policy pack: `pulumi preview --policy-pack policy` (see the README)."""
+"""The llmstack policy pack: `pulumi preview --policy-pack policy` (see docs/guardrails.md)."""
 
 from pulumi_policy import EnforcementLevel, PolicyPack
 

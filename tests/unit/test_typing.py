@@ -1,4 +1,4 @@
-"""The README's Python examples and the public API type-check (pyright, pinned in requirements-dev),
+"""The Python examples of the README and docs/ and the public API type-check (pyright, pinned in requirements-dev),
 and a type checker sees the mistakes a user can make: the Args classes keep typed signatures."""
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ def pyright(tmp_path: Path, *files: Path) -> list[dict]:
 
 
 def readme_examples() -> list[str]:
-    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    blocks = [b for page in pages for b in re.findall(r"```python\n(.*?)```", page.read_text(), re.S)]
     return [block for block in blocks if "from components" in block]
 
 
