@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Optional, Union
+from typing import Literal, Optional, Union
 
 from ..core.catalog.gpus import GPUS, GpuType
 from ..core.architecture import DTYPE_BYTES, QUANTIZED_BYTES, Architecture
@@ -114,6 +114,7 @@ def estimate(
     max_num_seqs: Optional[int] = None,
     max_num_batched_tokens: Optional[int] = None,
     overhead: Overhead = OVERHEAD,
+    mxfp4_backend: Optional[Mxfp4Backend] = None,
 ) -> Estimate:
     """What vLLM 0.33.0 would allocate for `model` on `gpu` with these settings, and whether it starts."""
     arch, name = _architecture(model)
@@ -123,7 +124,7 @@ def estimate(
     seqs, batched = _scheduler_defaults(device, max_num_seqs, max_num_batched_tokens, mml)
     total = device.cuda_total_gib
     budget = math.ceil(total * gpu_memory_utilization * GIB) / GIB
-    weights = _weights_per_gpu(arch, quantization, tp, pp)
+    weights = _weights_per_gpu(arch, quantization, tp, pp, mxfp4_backend or mxfp4_backend_for(device))
     activation = _activation_peak(arch, batched, seqs, tp, overhead)
     overheads = overhead.runtime_gib + activation + overhead.cuda_graph_gib
     available = budget - weights - overheads
@@ -188,7 +189,53 @@ def _scheduler_defaults(device: GpuType, max_num_seqs: Optional[int], max_num_ba
     return seqs, max_num_batched_tokens or batched
 
 
-def _weights_per_gpu(arch: Architecture, quantization: Optional[str], tp: int, pp: int) -> float:
+Mxfp4Backend = Literal["triton", "marlin", "trtllm", "triton-keeping-scales"]
+MXFP4_BYTES_PER_VALUE = 0.5 + 1 / 32
+"""MXFP4: a 4-bit value, and one 8-bit (E8M0) scale per block of 32 values."""
+
+
+def mxfp4_backend_for(device: GpuType) -> Mxfp4Backend:
+    """The MoE kernel vLLM 0.33.0 loads an MXFP4 checkpoint (gpt-oss) for, by compute capability
+    (model_executor/layers/fused_moe/oracle/mxfp4.py, _get_priority_backends_for_gpt_oss and each
+    kernel's is_supported_config): FlashInfer TRT-LLM on SM100, the OpenAI Triton kernels on SM90
+    (gpt_oss_triton_kernels_moe.py: SM90 to SM12x; triton_kernels ships in vllm/third_party), and
+    Marlin below (Humming outranks Marlin only on SM90, where Triton comes first)."""
+    if device.compute_capability >= (10, 0):
+        return "trtllm"
+    if device.compute_capability >= (9, 0):
+        return "triton"
+    return "marlin"
+
+
+def _round_up(value: int, multiple: int) -> int:
+    return -(-value // multiple) * multiple
+
+
+def _mxfp4_moe_weights_gib(arch: Architecture, tp: int, pp: int, backend: Mxfp4Backend) -> float:
+    """An MXFP4 MoE checkpoint as vLLM 0.33.0 holds it on one rank. Only the experts' MLPs are MXFP4;
+    each backend pads their shapes (oracle/mxfp4.py, mxfp4_round_up_hidden_size_and_intermediate_size:
+    Marlin and TRT-LLM round the per-rank intermediate size up to 128 and the hidden size to 256, the
+    Triton kernels the intermediate size to 64); the Triton path keeps the biases in fp32 and frees
+    the original scales once swizzled (oracle/mxfp4.py, convert_to_mxfp4_moe_kernel_format). vLLM
+    before that change kept them ("triton-keeping-scales": 64.38 GiB for gpt-oss-120b where this gives
+    61.0). The rest (attention, router, embeddings) stays in 16 bits, split across the ranks."""
+    hidden, intermediate = arch.hidden_size, math.ceil((arch.intermediate_size or 0) / tp)
+    if backend in ("triton", "triton-keeping-scales"):
+        intermediate = _round_up(intermediate, 64)
+    else:
+        intermediate, hidden = _round_up(intermediate, 128), _round_up(hidden, 256)
+    experts = (arch.num_experts or 0) * math.ceil(arch.num_hidden_layers / pp)
+    shape = experts * 3 * intermediate * hidden  # gate and up (2 x intermediate), down, each x hidden
+    values = shape * MXFP4_BYTES_PER_VALUE + (shape / 32 if backend == "triton-keeping-scales" else 0)
+    biases = experts * (2 * intermediate + hidden) * (2 if backend in ("marlin", "trtllm") else 4)
+    rest = (arch.params_b - arch.expert_params_b) * 1e9 * DTYPE_BYTES[arch.dtype] / (tp * pp)
+    return (values + biases + rest) / GIB
+
+
+def _weights_per_gpu(arch: Architecture, quantization: Optional[str], tp: int, pp: int,
+                     mxfp4_backend: Mxfp4Backend) -> float:
+    if arch.quantization == "mxfp4" and arch.num_experts and arch.intermediate_size:
+        return _mxfp4_moe_weights_gib(arch, tp, pp, mxfp4_backend)
     total = arch.total_weights_gib
     if quantization and not arch.quantization and quantization in QUANTIZED_BYTES:
         # Quantized at load time (e.g. --quantization fp8 on a bf16 checkpoint).

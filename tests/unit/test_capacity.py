@@ -139,21 +139,28 @@ def test_an_unreachable_max_num_seqs_is_a_warning_and_an_unset_one_is_derived():
     assert startup_seconds(ARCHITECTURES["Qwen/Qwen2.5-72B-Instruct"]) == 2340  # 300 + 15 x 135.4 GiB, up to a minute
 
 
-def test_gpt_oss_120b_on_one_h100_is_offered_what_its_users_change():
-    """vLLM's defaults on an H100 (1,024 sequences) make the profile run's sampler peak 6.9 GiB for a
-    201,088-token vocabulary; at 0.9 nothing is left for the KV cache (vLLM issue 23278 shows the same
-    refusal at 0.9, -2.14 GiB). The options are the settings that make it start: fewer sequences or
-    more of the GPU, each planned again."""
+def test_gpt_oss_120b_on_one_h100_fits_a_moderate_context_and_is_told_what_a_long_one_needs():
+    """vLLM 0.33 loads gpt-oss-120b on an H100 with the Triton kernels, which free the original MXFP4
+    scales: 60.9 GiB, leaving about 2.8 GiB of KV cache at the stacks' 0.9, enough for 32k tokens.
+    The whole 131k context does not fit beside the sampler's start-up peak (1,024 sequences x 201,088
+    vocabulary); the options are the settings that make it start, each planned again."""
     from components.capacity.planning import plan_model
     from components.core.cluster import NodePool
     from components.core.model import ModelSpec
 
-    model = ModelSpec.model_validate({
-        "name": "oss", "repo": "openai/gpt-oss-120b", "revision": "0" * 40, "pool": "h100",
-        "engine": {"maxModelLen": 32768}, "cache": {"storageClass": "c", "size": "100Gi"},
-        "resources": {"cpu": "8", "memory": "64Gi"},
-    })
-    (problem,) = plan_model(model, NodePool(name="h100", gpu="H100-80GB", gpus_per_node=8), "models[0]").problems
-    assert "maxNumSeqs 1,024" in problem.message
+    def planned(max_model_len):
+        model = ModelSpec.model_validate({
+            "name": "oss", "repo": "openai/gpt-oss-120b", "revision": "0" * 40, "pool": "h100",
+            "engine": {"maxModelLen": max_model_len}, "cache": {"storageClass": "c", "size": "100Gi"},
+            "resources": {"cpu": "8", "memory": "64Gi"},
+        })
+        return plan_model(model, NodePool(name="h100", gpu="H100-80GB", gpus_per_node=8), "models[0]")
+
+    moderate = planned(32768)
+    assert moderate.problems == [] and 2 < moderate.estimate.kv_cache_gib < 4
+    assert moderate.estimate.weights_gib == pytest.approx(60.9, abs=0.1)
+    (problem,) = planned(131072).problems
+    assert "maxNumSeqs 1,024" not in problem.message  # the KV cache is short, not absent
     options = problem.message.split("Options: ")[1].split("; or ")
-    assert options[:2] == ["engine.maxNumSeqs: 256", "engine.gpuMemoryUtilization: 0.95"]
+    assert "engine.maxNumSeqs: 256" in options and "engine.gpuMemoryUtilization: 0.95" in options
+    assert options[0].startswith("engine.maxModelLen: ")

@@ -47,6 +47,9 @@ class GpuType:
     observed: bool
     product_labels: tuple[str, ...]
     cuda_gib: float | None = None
+    compute_capability: tuple[int, int] = (0, 0)
+    """CUDA compute capability (NVIDIA's CUDA GPUs page, developer.nvidia.com/cuda-gpus; `nvidia-smi
+    --query-gpu=compute_cap`): it decides which kernels vLLM picks, and so how some formats load."""
 
     @property
     def cuda_total_gib(self) -> float:
@@ -54,25 +57,26 @@ class GpuType:
         return self.cuda_gib if self.cuda_gib is not None else round(self.memory_mib / 1024 - CUDA_RESERVE_GIB, 2)
 
 
-def _gpu(name: str, memory_mib: int, observed: bool, *labels: str, cuda_gib: float | None = None) -> tuple[str, GpuType]:
-    return name, GpuType(name, memory_mib, observed, labels, cuda_gib)
+def _gpu(name: str, memory_mib: int, observed: bool, *labels: str, cc: tuple[int, int],
+         cuda_gib: float | None = None) -> tuple[str, GpuType]:
+    return name, GpuType(name, memory_mib, observed, labels, cuda_gib, cc)
 
 
 GPUS: dict[str, GpuType] = dict([
-    _gpu("T4", 15109, True, "Tesla-T4"),
-    _gpu("A10G", 23028, True, "NVIDIA-A10G"),
-    _gpu("A10", 23028, True, "NVIDIA-A10", cuda_gib=21.99),
-    _gpu("L4", 23034, True, "NVIDIA-L4"),
-    _gpu("L40", 46068, False, "NVIDIA-L40"),
-    _gpu("L40S", 46068, True, "NVIDIA-L40S", cuda_gib=44.39),
-    _gpu("A40", 46068, False, "NVIDIA-A40"),
-    _gpu("RTX-A6000", 49140, True, "NVIDIA-RTX-A6000"),
-    _gpu("A100-40GB", 40536, True, "NVIDIA-A100-SXM4-40GB", "NVIDIA-A100-PCIE-40GB"),
-    _gpu("A100-80GB", 81920, False, "NVIDIA-A100-SXM4-80GB", "NVIDIA-A100-80GB-PCIe"),
-    _gpu("H100-80GB", 81559, True, "NVIDIA-H100-80GB-HBM3", "NVIDIA-H100-PCIe", cuda_gib=79.18),
-    _gpu("H200", 143360, False, "NVIDIA-H200", "NVIDIA-H200-NVL"),
-    _gpu("B200", 183296, False, "NVIDIA-B200"),
-    _gpu("H20", 97871, True, "NVIDIA-H20"),
-    _gpu("RTX-3090", 24576, False, "NVIDIA-GeForce-RTX-3090", cuda_gib=23.58),
-    _gpu("RTX-4090", 24564, False, "NVIDIA-GeForce-RTX-4090"),
+    _gpu("T4", 15109, True, "Tesla-T4", cc=(7, 5)),
+    _gpu("A10G", 23028, True, "NVIDIA-A10G", cc=(8, 6)),
+    _gpu("A10", 23028, True, "NVIDIA-A10", cuda_gib=21.99, cc=(8, 6)),
+    _gpu("L4", 23034, True, "NVIDIA-L4", cc=(8, 9)),
+    _gpu("L40", 46068, False, "NVIDIA-L40", cc=(8, 9)),
+    _gpu("L40S", 46068, True, "NVIDIA-L40S", cuda_gib=44.39, cc=(8, 9)),
+    _gpu("A40", 46068, False, "NVIDIA-A40", cc=(8, 6)),
+    _gpu("RTX-A6000", 49140, True, "NVIDIA-RTX-A6000", cc=(8, 6)),
+    _gpu("A100-40GB", 40536, True, "NVIDIA-A100-SXM4-40GB", "NVIDIA-A100-PCIE-40GB", cc=(8, 0)),
+    _gpu("A100-80GB", 81920, False, "NVIDIA-A100-SXM4-80GB", "NVIDIA-A100-80GB-PCIe", cc=(8, 0)),
+    _gpu("H100-80GB", 81559, True, "NVIDIA-H100-80GB-HBM3", "NVIDIA-H100-PCIe", cuda_gib=79.18, cc=(9, 0)),
+    _gpu("H200", 143360, False, "NVIDIA-H200", "NVIDIA-H200-NVL", cc=(9, 0)),
+    _gpu("B200", 183296, False, "NVIDIA-B200", cc=(10, 0)),
+    _gpu("H20", 97871, True, "NVIDIA-H20", cc=(9, 0)),
+    _gpu("RTX-3090", 24576, False, "NVIDIA-GeForce-RTX-3090", cuda_gib=23.58, cc=(8, 6)),
+    _gpu("RTX-4090", 24564, False, "NVIDIA-GeForce-RTX-4090", cc=(8, 9)),
 ])
