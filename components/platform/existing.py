@@ -13,12 +13,18 @@ from .contract import Platform
 
 
 class ExistingClusterArgs(ComponentArgs):
+    """A cluster you already run: what it offers (`cluster`: pools, storage classes, system placement),
+    and how to reach it (a kubeconfig `context` and file; unset: the current context and $KUBECONFIG)."""
+
     cluster: ClusterSpec
     context: Optional[str] = None
     kubeconfig: Optional[str] = None
 
 
 class ExistingCluster(pulumi.ComponentResource):
+    """`ExistingCluster(name, ExistingClusterArgs(...), opts)`: an explicit Kubernetes provider for the
+    cluster, and the Platform contract the serving components place models by. It creates nothing else."""
+
     platform: Platform
 
     def __init__(self, name: str, args: ExistingClusterArgs, opts: Optional[pulumi.ResourceOptions] = None):
