@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STACK ?= dev
 
-.PHONY: help install checkov promtool test plan capacity bench snapshots schema up preview pulumi-cli clean
+.PHONY: help install checkov prometheus-tools test plan capacity bench snapshots schema up preview pulumi-cli clean
 
 # `make help` lists every target with the `##` line beside it.
 help: ## list the targets
@@ -33,11 +33,12 @@ $(CHECKOV_VENV)/.installed:
 
 checkov: $(CHECKOV_VENV)/.installed ## install checkov into its own .venv-checkov
 
-# promtool for the alert tests: the project's .tools/bin (Prometheus's archive or Debian's package, SHA-256 pinned), or the PATH's.
-promtool: ## fetch promtool into .tools/bin unless one is there or on the PATH
-	$(PYTHON) tools/promtool.py
+# promtool and amtool for the monitoring tests: the project's .tools/bin (Prometheus's archives or Debian's packages,
+# SHA-256 pinned), or the PATH's.
+prometheus-tools: ## fetch promtool and amtool into .tools/bin unless they are there or on the PATH
+	$(PYTHON) tools/prometheus_tools.py
 
-test: install checkov promtool ## run the whole test suite (what CI runs)
+test: install checkov prometheus-tools ## run the whole test suite (what CI runs)
 	CHECKOV=$(CHECKOV_VENV)/bin/checkov $(BIN)/python -m pytest
 
 plan: install ## offline plan of STACK (default dev) into build/STACK; prints a summary (ARGS="--stack-file F --out D")

@@ -1,4 +1,5 @@
-"""The alert rules, checked and unit-tested with Debian's real promtool (Prometheus 2.42).
+"""The alert rules, checked and unit-tested with the real promtool (tools/prometheus_tools.py: Prometheus 3.14,
+or Debian's 2.53 or 2.42 where GitHub is out of reach).
 
 Every alert has at least one symptom, on which it must fire, and at least one healthy look-alike,
 on which it must stay silent: the state a naive rule mistakes for the symptom (a cold start within
@@ -8,7 +9,7 @@ look-alike. `test_every_alert_has_a_symptom_and_a_look_alike` refuses an alert w
 
 Series are named and labelled exactly as vLLM 0.33, the DCGM exporter, kubelet, kube-state-metrics
 and Prometheus expose them (components/core/catalog/metrics.py). `make test` fetches promtool into
-.tools/bin on Debian 12 (tools/promtool.py); elsewhere it must be on the PATH.
+.tools/bin (tools/prometheus_tools.py), or uses the PATH's.
 """
 
 from __future__ import annotations
@@ -300,10 +301,10 @@ SCENARIOS = [(alert, kind, scenario) for alert, case in sorted(CASES.items())
 
 def promtool() -> str:
     """The project's promtool (.tools/bin, fetched by `make test`), else the PATH's."""
-    from tools.promtool import found
+    from tools.prometheus_tools import PROMTOOL, found
 
-    path = found()
-    assert path, "promtool is needed: `make promtool` fetches it (Debian 12), or put promtool on the PATH"
+    path = found(PROMTOOL)
+    assert path, "promtool is needed: `make prometheus-tools` fetches it, or put promtool on the PATH"
     return str(path)
 
 
