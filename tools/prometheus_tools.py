@@ -5,7 +5,8 @@ nothing installed by hand.
 
 For each tool, in order:
 1. one already in .tools/bin, or on the PATH;
-2. the upstream release archive of the version the pinned kube-prometheus-stack runs, for Linux and
+2. the upstream release archive of the version the pinned kube-prometheus-stack runs (Prometheus
+   3.14.0, Alertmanager 0.34.0), for Linux and
    macOS on amd64 and arm64, checked against the SHA-256 of the release's sha256sums.txt pinned
    below; only the tool is kept;
 3. where GitHub is out of reach, on Linux: Debian 13 (trixie)'s package of it, downloaded straight
@@ -92,6 +93,17 @@ PROMETHEUS = Upstream("prometheus", "3.14.0", {
     ("darwin", "arm64"): "a9623f7f4fe65b1b171b423c1a72bbf23dfdf41a171dcb33e7dd302af80dc01c",
 }, "https://github.com/prometheus/prometheus/releases/download/v3.14.0/sha256sums.txt")
 
+# Alertmanager 0.34.0: what kube-prometheus-stack 88.5.3 runs (values.yaml, alertmanager.alertmanagerSpec.image.tag
+# v0.34.0). SHA-256 from the release's sha256sums.txt, as copied by tianon/dockerfiles (prometheus/alertmanager/
+# versions.json @f33832943b54, written by its hooks.sh from sha256sums.txt) and pinned alike by
+# pgsty/homebrew-infra (Formula/alertmanager.rb @bc0560b76234).
+ALERTMANAGER = Upstream("alertmanager", "0.34.0", {
+    ("linux", "amd64"): "19c75a11d8c03dc4ade7abdbddfb3a8f28c9e7b000d0849cda0cd71dffd74a03",
+    ("linux", "arm64"): "a96ef16598ddc58e84d28167b3352b30e3205698d76c56ef467e4504d7664da4",
+    ("darwin", "amd64"): "2c76c6bb30f030296cbfbf803bfd99494987197fcb8743f73ef5f351d568ce97",
+    ("darwin", "arm64"): "0cb31efe439c58ab77594b62a28f9de95f2d08beccf0f11eba4b822b2f549b82",
+}, "https://github.com/prometheus/alertmanager/releases/download/v0.34.0/sha256sums.txt")
+
 # Debian packages: SHA-256 from each release's package index (dists/<release>/main/binary-<arch>/Packages,
 # signed by the Debian archive key), read 2026-12-02 (trixie 13.8, dated 2026-11-21).
 TRIXIE_PROMTOOL = DebianPackage("promtool", "prometheus", "2.53.3+ds1-2", {
@@ -107,7 +119,7 @@ TRIXIE_ALERTMANAGER = DebianPackage("prometheus-alertmanager", "prometheus-alert
 }, "trixie")
 
 PROMTOOL = Tool("promtool", PROMETHEUS, [TRIXIE_PROMTOOL, BOOKWORM_PROMETHEUS])
-AMTOOL = Tool("amtool", None, [TRIXIE_ALERTMANAGER])
+AMTOOL = Tool("amtool", ALERTMANAGER, [TRIXIE_ALERTMANAGER])
 ALL = (PROMTOOL, AMTOOL)
 
 

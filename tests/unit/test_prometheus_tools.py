@@ -38,7 +38,9 @@ def _deb(entries: dict[str, bytes]) -> bytes:
 
 
 def test_every_upstream_archive_and_package_is_pinned():
-    assert set(pt.PROMETHEUS.sha256) == {(o, a) for o in ("linux", "darwin") for a in ("amd64", "arm64")}
+    for upstream in (pt.PROMETHEUS, pt.ALERTMANAGER):
+        assert set(upstream.sha256) == {(o, a) for o in ("linux", "darwin") for a in ("amd64", "arm64")}
+        assert len(set(upstream.sha256.values())) == 4
     for package in (pt.TRIXIE_PROMTOOL, pt.BOOKWORM_PROMETHEUS, pt.TRIXIE_ALERTMANAGER):
         assert all(len(h) == 64 and int(h, 16) >= 0 for h in package.sha256.values())
         assert package.url("amd64").startswith("http://deb.debian.org/debian/pool/main/p/")
@@ -50,6 +52,7 @@ def test_the_release_archive_version_is_the_one_the_pinned_chart_runs():
 
     values = yaml.safe_load((ROOT / "tests/data/charts" / f"kube-prometheus-stack-{KUBE_PROMETHEUS_STACK.version}-values.yaml").read_text())
     assert values["prometheus"]["prometheusSpec"]["image"]["tag"].removeprefix("v").split("-")[0] == pt.PROMETHEUS.version
+    assert values["alertmanager"]["alertmanagerSpec"]["image"]["tag"].removeprefix("v") == pt.ALERTMANAGER.version
 
 
 def test_a_release_archive_with_the_pinned_checksum_gives_only_the_tool(monkeypatch, tmp_path):
