@@ -11,9 +11,22 @@ Other regions: no dated price list was found, so none is kept (a price needs its
 The plan then shows us-east-1's price and says so.
 
 Every figure is copied from a source; none is estimated or computed.
+
+Other regions (us-east-2, us-west-2, eu-west-1, eu-central-1) and spot prices: SkyPilot's AWS
+catalog (skypilot-org/skypilot-catalog catalogs/v8/aws/vms.csv @00148f2af367), rows of 17 of our
+instance types in those regions and us-east-1, copied to ec2_prices_skypilot.csv beside this module.
+Its commit's date is not known here (the catalog is refreshed every 7 hours); its us-east-1
+on-demand figures equal Karpenter's dated ones, and every figure taken from it says "undated". A
+region's spot price is the median of its zones' (Local Zones left out): a node group spreads over
+the zones, and spot prices move.
 """
 
 from __future__ import annotations
+
+import csv
+import re
+import statistics
+from pathlib import Path
 
 SOURCE = "aws/karpenter-provider-aws pkg/providers/pricing/zz_generated.pricing_aws.go @6fc13b5236fd, generated 2026-07-20"
 PRICED_REGION = "us-east-1"
@@ -70,21 +83,54 @@ ON_DEMAND_USD_PER_HOUR: dict[str, dict[str, float]] = {
     },
 }
 
-# Empty on purpose: Karpenter's generated file has no spot prices, and the SkyPilot catalog's
-# per-zone SpotPrice column is a snapshot whose date is not known here.
-SPOT_USD_PER_HOUR: dict[str, dict[str, float]] = {}
+SKYPILOT_SOURCE = "SkyPilot's AWS catalog @00148f2af367 (an undated snapshot)"
+_SKYPILOT_FILE = Path(__file__).with_name("ec2_prices_skypilot.csv")
+_STANDARD_ZONE = re.compile(r"^[a-z]+[0-9]+-az[0-9]+$")
+
+
+def _skypilot() -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
+    """On-demand and spot prices per region and type, from the copied SkyPilot rows."""
+    lines = [line for line in _SKYPILOT_FILE.read_text().splitlines() if not line.startswith("#")]
+    on_demand: dict[str, dict[str, float]] = {}
+    spot_by_zone: dict[tuple[str, str], list[float]] = {}
+    for row in csv.DictReader(lines):
+        region, instance = row["Region"], row["InstanceType"]
+        if not _STANDARD_ZONE.match(row["AvailabilityZone"]):
+            continue
+        if row["Price"]:
+            on_demand.setdefault(region, {}).setdefault(instance, float(row["Price"]))
+        if row["SpotPrice"]:
+            spot_by_zone.setdefault((region, instance), []).append(float(row["SpotPrice"]))
+    spot_prices: dict[str, dict[str, float]] = {}
+    for (region, instance), prices in spot_by_zone.items():
+        spot_prices.setdefault(region, {})[instance] = round(statistics.median(prices), 4)
+    return on_demand, spot_prices
+
+
+SKYPILOT_ON_DEMAND, SPOT_USD_PER_HOUR = _skypilot()
 
 
 def on_demand(region: str, instance_type: str) -> tuple[float | None, str]:
-    """The on-demand price of one node and where it comes from: the region's own where the catalog
-    has one, else us-east-1's (said so), else none."""
-    for priced in (region, PRICED_REGION):
-        price = ON_DEMAND_USD_PER_HOUR.get(priced, {}).get(instance_type)
-        if price is not None:
-            note = "" if priced == region else f" ({PRICED_REGION}'s: the catalog has no {region} prices)"
-            return price, f"EC2 on-demand, {SOURCE}{note}"
+    """The on-demand price of one node and where it comes from: Karpenter's dated list for us-east-1,
+    SkyPilot's snapshot for the other regions it covers, else us-east-1's (said so), else none."""
+    price = ON_DEMAND_USD_PER_HOUR.get(region, {}).get(instance_type)
+    if price is not None:
+        return price, f"EC2 on-demand, {SOURCE}"
+    price = SKYPILOT_ON_DEMAND.get(region, {}).get(instance_type)
+    if price is not None:
+        return price, f"EC2 on-demand in {region}, {SKYPILOT_SOURCE}"
+    price = ON_DEMAND_USD_PER_HOUR.get(PRICED_REGION, {}).get(instance_type)
+    if price is not None:
+        return price, f"EC2 on-demand, {SOURCE} ({PRICED_REGION}'s: the catalog has no {region} price for it)"
     return None, f"no price for {instance_type} in the EC2 price catalog"
 
 
 def spot(region: str, instance_type: str) -> float | None:
+    """The region's spot price of one node (the median of its zones'), where the catalog has one."""
     return SPOT_USD_PER_HOUR.get(region, {}).get(instance_type)
+
+
+def spot_note(region: str, instance_type: str) -> str:
+    if spot(region, instance_type) is None:
+        return f"no spot price for {instance_type} in {region} in the EC2 price catalog"
+    return f"EC2 spot in {region}, the median of its zones, {SKYPILOT_SOURCE}"

@@ -261,8 +261,14 @@ class EksClusterSpec(Spec):
 
     def price_notes(self) -> list[str]:
         """Where each GPU pool's price comes from (for the plan's cost lines)."""
-        pools = [(SYSTEM_POOL, self.system_pool.instance.name), *((p.name, p.instance_type) for p in self.gpu_pools)]
-        return [f"{name} ({instance}): {prices.on_demand(self.region, instance)[1]}" for name, instance in pools]
+        pools = [(SYSTEM_POOL, self.system_pool.instance.name, False),
+                 *((p.name, p.instance_type, p.capacity_type == "spot") for p in self.gpu_pools)]
+        notes = []
+        for name, instance, on_spot in pools:
+            notes.append(f"{name} ({instance}): {prices.on_demand(self.region, instance)[1]}")
+            if on_spot:
+                notes.append(f"{name} ({instance}) on spot: {prices.spot_note(self.region, instance)}")
+        return notes
 
     def contract(self) -> ClusterSpec:
         """What the serving layer may know about this cluster."""

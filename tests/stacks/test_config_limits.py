@@ -295,10 +295,12 @@ def test_the_stack_cost_counts_the_nodes_every_pool_keeps_running():
 
     pools = load_stack("prod").plan.pools
     lines = cost_summary(pools)
-    system = prices.ON_DEMAND_USD_PER_HOUR["us-east-1"]["m7i.xlarge"] * 2 * 730
+    system = prices.on_demand("us-east-2", "m7i.xlarge")[0] * 2 * 730
     assert f"  pool system: 2..2 nodes (no models: the nodes it keeps running, minNodes), on-demand ${system:,.0f}..${system:,.0f}" in lines
-    expected_min = sum(p.monthly_usd("min") for p in pools)
-    assert lines[-1].endswith(f"${expected_min:,.0f}..${sum(p.monthly_usd('max') for p in pools):,.0f}")
+    def total(at):  # a spot pool at its spot price (prod's h100), the others on demand
+        return sum(p.monthly_usd(at, spot=p.spot) for p in pools)
+
+    assert lines[-1].endswith(f"${total('min'):,.0f}..${total('max'):,.0f}")
 
 
 def test_plain_numbers_are_quantities_as_kubernetes_takes_them(tmp_path):
@@ -344,16 +346,29 @@ def test_the_plan_states_what_the_models_nodes_cost_a_month(tmp_path):
 
 
 def test_prod_states_its_monthly_cost_from_the_ec2_price_catalog():
+    from components.aws import prices
     from components.aws.instance_types import INSTANCE_TYPES
-    from components.aws.prices import ON_DEMAND_USD_PER_HOUR
     from tools.plan import capacity_summary, load_stack
 
-    assert all(set(prices) <= set(INSTANCE_TYPES) for prices in ON_DEMAND_USD_PER_HOUR.values())
+    for table in (prices.ON_DEMAND_USD_PER_HOUR, prices.SKYPILOT_ON_DEMAND, prices.SPOT_USD_PER_HOUR):
+        assert all(set(by_type) <= set(INSTANCE_TYPES) for by_type in table.values())
     summary = capacity_summary(load_stack("prod"))
-    # g6e.12xlarge at $10.49264/h: 1..2 nodes for qwen3-8b's 2..8 one-GPU pods; p5.48xlarge at $55.04/h, spot unpriced.
+    # us-east-2: g6e.12xlarge at $10.49264/h, 1..2 nodes for qwen3-8b's 2..8 one-GPU pods; p5.48xlarge at
+    # $55.04/h on demand and, on spot, the median of us-east-2's three zones (11.2543, 11.5616, 11.9912).
     assert "  pool l40s: 1..2 nodes, on-demand $7,660..$15,319" in summary
-    assert "  pool h100: 1..1 nodes, spot unknown..unknown, on-demand $40,179..$40,179" in summary
-    assert "(us-east-1's: the catalog has no us-east-2 prices)" in summary
+    assert prices.spot("us-east-2", "p5.48xlarge") == 11.5616
+    assert f"  pool h100: 1..1 nodes, spot ${11.5616 * 730:,.0f}..${11.5616 * 730:,.0f}, on-demand $40,179..$40,179" in summary
+    assert "price of h100 (p5.48xlarge) on spot: EC2 spot in us-east-2, the median of its zones" in summary
+    assert "(an undated snapshot)" in summary
+
+
+def test_a_region_without_its_own_price_says_whose_it_shows():
+    from components.aws import prices
+
+    price, note = prices.on_demand("eu-west-1", "p5.48xlarge")
+    assert price == prices.ON_DEMAND_USD_PER_HOUR["us-east-1"]["p5.48xlarge"]
+    assert note.endswith("(us-east-1's: the catalog has no eu-west-1 price for it)")
+    assert prices.spot("us-east-1", "p5.4xlarge") is None, "the catalog has no spot price for it"
 
 
 def test_a_pool_that_says_nothing_of_its_nodes_has_an_unknown_node_count():
