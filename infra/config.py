@@ -27,7 +27,9 @@ from components.core.cluster import MachineShape
 from components.core.validation import parse
 
 PROJECT = "llmstack"
-SECRET_KEYS = {"hfToken", "grafanaAdminPassword", "cloudflareApiToken"}
+SECRET_KEYS = {"hfToken", "grafanaAdminPassword", "cloudflareApiToken", "alertingSecrets"}
+SECRET_MAPS = {"alertingSecrets"}
+"""Secret keys holding a map of secrets (`pulumi config set --secret --path 'alertingSecrets.<receiver>' ...`)."""
 
 
 class ExistingCluster(ClusterSpec):
@@ -76,6 +78,9 @@ class StackConfig(Spec):
     cloudflare_api_token: Optional[pulumi.Output] = pydantic.Field(
         default=None, description="Cloudflare API token for ACME DNS-01, a Pulumi secret"
     )
+    alerting_secrets: dict[str, pulumi.Output] = pydantic.Field(
+        default_factory=dict, description="monitoring.alerting receiver name -> its secret (URL, routing key, password), a Pulumi secret"
+    )
 
     @pydantic.field_validator("team", "environment")
     @classmethod
@@ -99,8 +104,16 @@ def load(raw: dict[str, Any], secret_keys: set[str], stack: str) -> Stack:
     problems: list[Problem] = []
     for key in SECRET_KEYS & data.keys():
         if key not in secret_keys:
-            problems.append(Problem(key, f"must be a secret: run `pulumi config set --secret {key} <value>`"))
-        data[key] = pulumi.Output.secret(data[key])
+            how = f"--path '{key}.<name>'" if key in SECRET_MAPS else key
+            problems.append(Problem(key, f"must be a secret: run `pulumi config set --secret {how} <value>`"))
+        if key in SECRET_MAPS:
+            if not isinstance(data[key], dict) or not all(isinstance(v, str) for v in data[key].values()):
+                problems.append(Problem(key, f"must map names to secret text: `pulumi config set --secret --path '{key}.<name>' <value>`"))
+                data.pop(key)
+                continue
+            data[key] = {name: pulumi.Output.secret(value) for name, value in data[key].items()}
+        else:
+            data[key] = pulumi.Output.secret(data[key])
     # Only the keys above are carried as secrets; any other value would be written into labels,
     # the plan and logs in plain text. It is refused, and never quoted back.
     misplaced = sorted(set(secret_keys) & data.keys() - SECRET_KEYS)
@@ -127,10 +140,43 @@ def load(raw: dict[str, Any], secret_keys: set[str], stack: str) -> Stack:
 
 
 def monitoring_problems(config: StackConfig) -> list[Problem]:
-    """Prometheus' volume must come from a class the cluster has, one that a single pod can write."""
+    """Prometheus' volume must come from a class the cluster has, one that a single pod can write;
+    every receiver that reads a secret has one in alertingSecrets, and nothing else is there."""
     monitoring = config.monitoring
+    problems = alerting_problems(config)
     if monitoring is None or not monitoring.enabled or monitoring.storage_class is None:
+        return problems
+    return problems + _storage_problems(config)
+
+
+def alerting_problems(config: StackConfig) -> list[Problem]:
+    """Each receiver's secret is there, and no secret is there that no receiver reads (a misspelt
+    name). With monitoring off, the secrets are kept for when it is on again."""
+    monitoring = config.monitoring
+    if monitoring is None or not monitoring.enabled:
         return []
+    alerting = monitoring.alerting
+    receivers = alerting.receivers if alerting is not None else []
+    problems = []
+    for index, receiver in enumerate(receivers):
+        if receiver.needs_secret and receiver.name not in config.alerting_secrets:
+            what = {"slack": "its Slack webhook URL", "pagerduty": "its PagerDuty routing key", "webhook": "its URL",
+                    "email": "its SMTP password"}[receiver.kind]
+            problems.append(Problem(f"monitoring.alerting.receivers[{index}]", (
+                f"'{receiver.name}' needs {what} as a secret: run `pulumi config set --secret --path "
+                f"'alertingSecrets.{receiver.name}' <value>`")))
+    readers = {r.name for r in receivers if r.needs_secret}
+    for name in sorted(set(config.alerting_secrets) - readers):
+        problems.append(Problem(f"alertingSecrets.{name}", (
+            f"no receiver '{name}' of monitoring.alerting reads a secret"
+            f"{'; receivers: ' + ', '.join(sorted(readers)) if readers else ' (monitoring.alerting has none)'}: "
+            f"remove it (`pulumi config rm --path 'alertingSecrets.{name}'`) or name the receiver so")))
+    return problems
+
+
+def _storage_problems(config: StackConfig) -> list[Problem]:
+    monitoring = config.monitoring
+    assert monitoring is not None and monitoring.storage_class is not None
     classes = config.cluster.contract().storage_classes
     klass = next((c for c in classes if c.name == monitoring.storage_class), None)
     if klass is None:

@@ -47,6 +47,7 @@ def build_monitoring(config: StackConfig, plan: StackPlan, platform: Platform) -
     monitoring = Monitoring("monitoring", MonitoringArgs(
         spec=config.monitoring, system=platform.cluster.system, cost=_cost(config),
         serving_namespace=config.serving.namespace, models=models, grafana_admin_password=config.grafana_admin_password,
+        alerting_secrets=config.alerting_secrets,
     ), platform.resource_options())
     pulumi.export("grafanaAdminPassword", monitoring.grafana_admin_password)
     return monitoring

@@ -74,11 +74,32 @@ def flatten_config(config: dict[str, Any], project: str) -> tuple[dict[str, str]
         if isinstance(value, dict) and set(value) == {"secure"}:
             values[full] = PLACEHOLDER_SECRET
             secret_keys.append(full)
+        elif _holds_secure(value):
+            # A structured value with secure parts (`pulumi config set --secret --path`): Pulumi passes
+            # it decrypted, as JSON, and marks the whole key secret.
+            values[full] = json.dumps(_placeholders(value))
+            secret_keys.append(full)
         elif isinstance(value, str):
             values[full] = value
         else:
             values[full] = json.dumps(value)
     return values, secret_keys
+
+
+def _holds_secure(value: Any) -> bool:
+    if isinstance(value, dict):
+        return set(value) == {"secure"} or any(_holds_secure(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds_secure(v) for v in value)
+    return False
+
+
+def _placeholders(value: Any) -> Any:
+    if isinstance(value, dict):
+        return PLACEHOLDER_SECRET if set(value) == {"secure"} else {k: _placeholders(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_placeholders(v) for v in value]
+    return value
 
 
 def manifest_filename(obj: dict) -> str:
@@ -223,7 +244,9 @@ def readable_config(config: dict[str, str], secret_keys: list[str]) -> dict[str,
             decoded = json.loads(value) if value[:1] in "{[" else value
         except json.JSONDecodeError:
             decoded = value
-        readable[key[len(prefix):]] = "[secret]" if key in secret_keys else decoded
+        if key in secret_keys:
+            decoded = {name: "[secret]" for name in decoded} if isinstance(decoded, dict) else "[secret]"
+        readable[key[len(prefix):]] = decoded
     return dict(sorted(readable.items()))
 
 

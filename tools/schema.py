@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pydantic.json_schema import GenerateJsonSchema  # noqa: E402
 
-from infra.config import PROJECT, SECRET_KEYS, StackConfig  # noqa: E402
+from infra.config import PROJECT, SECRET_KEYS, SECRET_MAPS, StackConfig  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = ROOT / "schema" / "stack.schema.json"
@@ -40,6 +40,11 @@ def stack_file_schema() -> dict:
     properties = {f"{PROJECT}:{key}": value for key, value in model["properties"].items()}
     for key in SECRET_KEYS:
         properties[f"{PROJECT}:{key}"] = dict(SECRET)
+    for key in SECRET_MAPS:
+        properties[f"{PROJECT}:{key}"] = {
+            "type": "object", "additionalProperties": dict(SECRET),
+            "description": f"a map of Pulumi secrets: pulumi config set --secret --path '{key}.<name>' <value>",
+        }
     required = [f"{PROJECT}:{key}" for key in model.get("required", []) if key != "environment"]
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

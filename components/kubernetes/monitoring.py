@@ -4,7 +4,9 @@ ScaledObject (VllmModel), which wait for these releases' CRDs."""
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
+
+import pydantic
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -12,7 +14,7 @@ import pulumi_kubernetes as k8s
 from ..core.catalog.charts import KEDA, KUBE_PROMETHEUS_STACK
 from ..core.cluster import SystemPlacement
 from ..core.labels import CostLabels, platform_labels
-from ..core.monitoring import dashboards, objects, values
+from ..core.monitoring import alertmanager, dashboards, objects, values
 from ..core.monitoring.alerts import rule_groups
 from ..core.monitoring.spec import AlertedModel, MonitoringSpec
 from ._base import (TOKEN_PREFIX, ComponentArgs, child, custom_resource_kwargs, random_passwords, replaceable_secret,
@@ -32,6 +34,20 @@ class MonitoringArgs(ComponentArgs):
     """The served models, for their per-model alerts (start-up budget, cache claim)."""
     grafana_admin_password: Optional[pulumi.Output] = None
     """A Pulumi secret; unset, a random password is generated and exported as a secret."""
+    alerting_secrets: dict[str, Any] = {}
+    """Receiver name -> its secret (Slack or webhook URL, PagerDuty routing key, SMTP password), each a
+    Pulumi secret; one for every receiver of spec.alerting that reads one."""
+
+    @pydantic.model_validator(mode="after")
+    def _every_receiver_has_its_secret(self) -> "MonitoringArgs":
+        alerting = self.spec.alerting
+        needed = sorted(r.name for r in alerting.receivers if r.needs_secret) if alerting is not None else []
+        missing = [name for name in needed if name not in self.alerting_secrets]
+        extra = sorted(set(self.alerting_secrets) - set(needed))
+        if missing or extra:
+            raise ValueError(f"alerting_secrets must hold one secret per receiver that reads one ({', '.join(needed) or 'none'}); "
+                             f"missing: {', '.join(missing) or '-'}, not a receiver with a secret: {', '.join(extra) or '-'}")
+        return self
 
 
 class Monitoring(pulumi.ComponentResource):
@@ -50,9 +66,10 @@ class Monitoring(pulumi.ComponentResource):
         # Node exporter runs with host network and PID namespaces: the namespace is "privileged".
         namespace = chart_namespace(name, KUBE_PROMETHEUS_STACK, labels, self, pod_security="privileged")
         secret = self._create_grafana_secret(name, args, namespace.metadata.name, labels)
+        config, alerting_secret = self._alerting(name, args, namespace.metadata.name, labels)
         stack = release(f"{name}-stack", KUBE_PROMETHEUS_STACK, namespace.metadata.name,
-                        values.kube_prometheus_stack_values(args.spec, args.system, secret.metadata.name), self,
-                        opts=pulumi.ResourceOptions(depends_on=after or None))
+                        values.kube_prometheus_stack_values(args.spec, args.system, secret.metadata.name, config, alerting_secret),
+                        self, opts=pulumi.ResourceOptions(depends_on=after or None))
         keda_namespace = chart_namespace(f"{name}-keda", KEDA, labels, self)
         keda = release(f"{name}-keda", KEDA, keda_namespace.metadata.name, values.keda_values(args.system), self,
                        opts=pulumi.ResourceOptions(depends_on=after or None))
@@ -60,6 +77,17 @@ class Monitoring(pulumi.ComponentResource):
         self.crds_ready = [stack, keda]
         self._create_rules_and_dashboards(name, args, namespace.metadata.name, labels, stack)
         self.register_outputs({"prometheus_url": self.prometheus_url, "grafana_admin_password": self.grafana_admin_password})
+
+    def _alerting(self, name: str, args: MonitoringArgs, namespace: pulumi.Output[str],
+                  labels: dict) -> tuple[Any, Optional[pulumi.Output[str]]]:
+        """Alertmanager's configuration, and the Secret of the receivers' secrets it reads as files."""
+        alerting = args.spec.alerting
+        if alerting is None or not any(receiver.needs_secret for receiver in alerting.receivers):
+            return alertmanager.alertmanager_config(alerting), None
+        secret = replaceable_secret(self, f"{name}-alerting", namespace=namespace, labels=labels,
+                                    string_data=dict(args.alerting_secrets))
+        config = secret.metadata.name.apply(lambda n: alertmanager.alertmanager_config(alerting, alertmanager.secret_dir(n)))
+        return config, secret.metadata.name
 
     def _create_grafana_secret(self, name: str, args: MonitoringArgs, namespace: pulumi.Output[str],
                                labels: dict) -> k8s.core.v1.Secret:

@@ -120,9 +120,19 @@ def xid(values: str, *, code: str, instance: str = "10.0.1.7:9400", pod: str = "
 
 def xid_count(values: str, *, code: str | None) -> dict:
     """DCGM_EXP_XID_ERRORS_COUNT as the exporter reports it: per code, and one zero series without `xid`."""
-    labels = (f'instance="10.0.1.7:9400",gpu="0",UUID="GPU-1",modelName="NVIDIA L40S",window_size_in_ms="300000",'
+    labels = (f'instance="10.0.1.7:9400",gpu="0",UUID="GPU-1",modelName="NVIDIA L40S",Hostname="ip-10-0-1-7",window_size_in_ms="300000",'
               f'namespace="{NS}",pod="qwen3-8b-0",container="vllm"')
     return series("DCGM_EXP_XID_ERRORS_COUNT", labels + (f',xid="{code}"' if code else ""), values)
+
+
+GPU_ON_NODE = {"instance": "10.0.1.7:9400", "gpu": "0", "Hostname": "ip-10-0-1-7", "node": "ip-10-0-1-7"}
+"""A GPU alert's identity: the exporter's address, the GPU, and its node (as `node` for Alertmanager's inhibition)."""
+NODE = "ip-10-0-2-9"
+
+
+def pod_info(pod: str, values: str = "1x200") -> dict:
+    """kube_pod_info as kube-state-metrics reports it: 1 per pod, with its node."""
+    return series("kube_pod_info", f'namespace="{NS}",pod="{pod}",uid="u-{pod}",node="{NODE}",host_ip="10.0.2.9",{KSM}', values)
 
 
 UP_LABELS = {"namespace": NS, "pod": "qwen3-8b-7c9d-abcde", "container": "vllm", "service": "qwen3-8b", "endpoint": "http",
@@ -164,32 +174,33 @@ CASES: dict[str, AlertCase] = {
         ]),
     "VllmPodRestarting": AlertCase(
         symptoms=[Scenario("a crash loop", [series("kube_pod_container_status_restarts_total",
-                                                   f'namespace="{NS}",pod="qwen3-8b-0",container="vllm"', "0+1x70")],
-                           {"60m": [firing("VllmPodRestarting", {"namespace": NS, "pod": "qwen3-8b-0", "container": "vllm"},
+                                                   f'namespace="{NS}",pod="qwen3-8b-0",container="vllm"', "0+1x70"), pod_info("qwen3-8b-0")],
+                           {"60m": [firing("VllmPodRestarting", {"namespace": NS, "pod": "qwen3-8b-0", "container": "vllm", "node": NODE},
                                            "vLLM container of qwen3-8b-0 restarted 60 times in an hour")]})],
         look_alikes=[
             Scenario("a single restart", [series("kube_pod_container_status_restarts_total",
-                                                 f'namespace="{NS}",pod="qwen3-8b-0",container="vllm"', "0x10 1x60")],
+                                                 f'namespace="{NS}",pod="qwen3-8b-0",container="vllm"', "0x10 1x60"), pod_info("qwen3-8b-0")],
                      {"70m": []}),
             Scenario("a crash loop that ended two hours ago", [series("kube_pod_container_status_restarts_total",
                                                                       f'namespace="{NS}",pod="qwen3-8b-0",container="vllm"',
-                                                                      "0+1x20 20x160")],
+                                                                      "0+1x20 20x160"), pod_info("qwen3-8b-0")],
                      {"180m": []}),
         ]),
     "VllmScrapeFailing": AlertCase(
         symptoms=[Scenario("a Ready pod whose /metrics cannot be scraped",
-                           [series("up", UP, "0x20"), *pod_ready("qwen3-8b-7c9d-abcde", "1x20", "0x20")],
-                           {"10m": [firing("VllmScrapeFailing", UP_LABELS,
+                           [series("up", UP, "0x20"), *pod_ready("qwen3-8b-7c9d-abcde", "1x20", "0x20"), pod_info("qwen3-8b-7c9d-abcde")],
+                           {"10m": [firing("VllmScrapeFailing", {**UP_LABELS, "node": NODE},
                                            "Prometheus cannot scrape vLLM pod qwen3-8b-7c9d-abcde, which Kubernetes reports Ready")]})],
         look_alikes=[
             Scenario("a cold start: the pod refuses connections and is not Ready while it loads for 25 minutes",
-                     [series("up", UP, "0x25 1x10"), *pod_ready("qwen3-8b-7c9d-abcde", "0x25 1x10", "1x25 0x10")],
+                     [series("up", UP, "0x25 1x10"), *pod_ready("qwen3-8b-7c9d-abcde", "0x25 1x10", "1x25 0x10"), pod_info("qwen3-8b-7c9d-abcde")],
                      {"10m": [], "24m": [], "35m": []}),
             Scenario("a scale-up: the new pod loads while the old one serves",
                      [series("up", UP, "0x30"), *pod_ready("qwen3-8b-7c9d-abcde", "0x30", "1x30"),
-                      series("up", UP.replace("abcde", "fghij"), "1x30"), *pod_ready("qwen3-8b-7c9d-fghij", "1x30", "0x30")],
+                      series("up", UP.replace("abcde", "fghij"), "1x30"), *pod_ready("qwen3-8b-7c9d-fghij", "1x30", "0x30"),
+                      pod_info("qwen3-8b-7c9d-abcde"), pod_info("qwen3-8b-7c9d-fghij")],
                      {"20m": []}),
-            Scenario("one failed scrape", [series("up", UP, "1x10 0 1x10"), *pod_ready("qwen3-8b-7c9d-abcde", "1x21", "0x21")],
+            Scenario("one failed scrape", [series("up", UP, "1x10 0 1x10"), *pod_ready("qwen3-8b-7c9d-abcde", "1x21", "0x21"), pod_info("qwen3-8b-7c9d-abcde")],
                      {"11m": [], "15m": []}),
         ]),
     "VllmReplicasUnavailable": AlertCase(
@@ -248,7 +259,7 @@ CASES: dict[str, AlertCase] = {
         ]),
     "GpuSaturated": AlertCase(
         symptoms=[Scenario("a GPU busy for 15 minutes", [series("DCGM_FI_DEV_GPU_UTIL", GPU, "99x30")],
-                           {"20m": [firing("GpuSaturated", {"instance": "10.0.1.7:9400", "gpu": "0"},
+                           {"20m": [firing("GpuSaturated", {"instance": "10.0.1.7:9400", "gpu": "0", "Hostname": "ip-10-0-1-7"},
                                            "GPU 0 on 10.0.1.7:9400 has been 99% busy for 15 minutes")]})],
         look_alikes=[
             Scenario("a busy but not saturated GPU", [series("DCGM_FI_DEV_GPU_UTIL", GPU, "60x30")], {"20m": []}),
@@ -258,10 +269,10 @@ CASES: dict[str, AlertCase] = {
         symptoms=[
             Scenario("the same Xid twice, minutes apart (the last-Xid gauge does not move)",
                      [xid_count("0x5 1x5 0x10 1x5 0x20", code="79"), xid("79x50", code="79")],
-                     {"7m": [firing("GpuXidErrors", {"instance": "10.0.1.7:9400", "gpu": "0", "xid": "79"},
+                     {"7m": [firing("GpuXidErrors", {**GPU_ON_NODE, "xid": "79"},
                                     "GPU 0 on 10.0.1.7:9400 reported Xid 79 1 times in the last 5 minutes")],
                       "15m": [],
-                      "25m": [firing("GpuXidErrors", {"instance": "10.0.1.7:9400", "gpu": "0", "xid": "79"},
+                      "25m": [firing("GpuXidErrors", {**GPU_ON_NODE, "xid": "79"},
                                      "GPU 0 on 10.0.1.7:9400 reported Xid 79 1 times in the last 5 minutes")],
                       "40m": []}),
         ],
@@ -273,11 +284,11 @@ CASES: dict[str, AlertCase] = {
         symptoms=[
             Scenario("a first Xid on a healthy GPU, then no other",
                      [xid("0 0 0 stale", code="0"), xid("_ _ _ 79x40", code="79")],
-                     {"5m": [firing("GpuXidError", {"instance": "10.0.1.7:9400", "gpu": "0"}, "GPU 0 on 10.0.1.7:9400 reported Xid 79")],
+                     {"5m": [firing("GpuXidError", GPU_ON_NODE, "GPU 0 on 10.0.1.7:9400 reported Xid 79")],
                       "30m": []}),
             Scenario("a new Xid long after an old one",
                      [xid("79x60 stale", code="79"), xid("_x61 48x20", code="48")],
-                     {"30m": [], "65m": [firing("GpuXidError", {"instance": "10.0.1.7:9400", "gpu": "0"},
+                     {"30m": [], "65m": [firing("GpuXidError", GPU_ON_NODE,
                                                 "GPU 0 on 10.0.1.7:9400 reported Xid 48")]}),
         ],
         look_alikes=[

@@ -95,7 +95,7 @@ def test_cross_field_problems_are_reported_together(tmp_path):
     (lambda c: c["llmstack:models"][1].update(name="qwen3-8b"),
      "models[1].name: 'qwen3-8b' is already used by models[0]"),
     (lambda c: c.update({"llmstack:teem": "x"}),
-     "teem: unknown key; did you mean 'team'? (allowed: cloudflareApiToken, cluster, environment, gateway, "
+     "teem: unknown key; did you mean 'team'? (allowed: alertingSecrets, cloudflareApiToken, cluster, environment, gateway, "
      "grafanaAdminPassword, hfToken, models, monitoring, serving, team)"),
     (lambda c: c.update({"llmstack:hfToken": "hf_plaintext"}),
      "hfToken: must be a secret: run `pulumi config set --secret hfToken <value>`"),
@@ -289,3 +289,27 @@ def test_every_option_a_capacity_error_offers_passes_when_applied(tmp_path, repo
         from tools.plan import load_config
 
         load_config("applied", broken_stack(tmp_path, applied))  # raises if the option does not fit
+
+
+def _alerting(config: dict) -> dict:
+    return config["llmstack:monitoring"]["alerting"]
+
+
+@pytest.mark.parametrize("mutate, expected", [
+    (lambda c: c["llmstack:alertingSecrets"].pop("oncall"),
+     "monitoring.alerting.receivers[0]: 'oncall' needs its PagerDuty routing key as a secret: run "
+     "`pulumi config set --secret --path 'alertingSecrets.oncall' <value>`"),
+    (lambda c: c["llmstack:alertingSecrets"].update(old={"secure": "v1:AAAA:BBBB"}),
+     "alertingSecrets.old: no receiver 'old' of monitoring.alerting reads a secret; receivers: llm-team, oncall: remove it "
+     "(`pulumi config rm --path 'alertingSecrets.old'`) or name the receiver so"),
+    (lambda c: _alerting(c)["routes"].update(critical=["pagr"]),
+     "monitoring.alerting: routes.critical names no receiver 'pagr'; receivers: oncall, llm-team"),
+    (lambda c: _alerting(c)["receivers"][0].update(slack={}),
+     "monitoring.alerting.receivers[0]: give exactly one of slack, pagerduty, webhook, email (got slack, pagerduty)"),
+    (lambda c: c.update({"llmstack:alertingSecrets": {"oncall": "plain-routing-key", "llm-team": "https://hooks"}}),
+     "alertingSecrets: must be a secret: run `pulumi config set --secret --path 'alertingSecrets.<name>' <value>`"),
+    (lambda c: _alerting(c)["receivers"].append({"name": "mail", "email": {"to": ["ops"], "from": "a@b.c", "smarthost": "smtp:587"}}),
+     "monitoring.alerting.receivers[2].email.to: 'ops' is not an email address"),
+])
+def test_alerting_mistakes_name_their_path_and_fix(tmp_path, mutate, expected):
+    assert expected in fail_in_process(tmp_path, mutate)

@@ -210,7 +210,7 @@ def test_a_secret_on_a_key_that_is_not_secret_is_refused_and_never_shown(tmp_pat
         config["llmstack:team"] = {"secure": "v1:AAAAencrypted"}
 
     (line,) = problems(tmp_path, mutate)
-    assert line.startswith("team: is set as a secret, but only cloudflareApiToken, grafanaAdminPassword, hfToken are kept secret")
+    assert line.startswith("team: is set as a secret, but only alertingSecrets, cloudflareApiToken, grafanaAdminPassword, hfToken are kept secret")
     assert "offline-plan-placeholder-secret" not in line
 
 

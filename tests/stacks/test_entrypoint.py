@@ -44,7 +44,7 @@ def test_bad_config_is_a_run_error_and_registers_nothing():
         "  cluster: required, but not set",
         "  models: must have at least 1 entry",
         "  gateway: required, but not set",
-        "  clustr: unknown key; did you mean 'cluster'? (allowed: cloudflareApiToken, cluster, environment, gateway, "
+        "  clustr: unknown key; did you mean 'cluster'? (allowed: alertingSecrets, cloudflareApiToken, cluster, environment, gateway, "
         "grafanaAdminPassword, hfToken, models, monitoring, serving, team)",
     ]
 

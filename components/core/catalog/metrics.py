@@ -30,7 +30,8 @@ docs/metrics/workload/{pod,deployment}-metrics.md; scraped with honorLabels, so 
 are the object's):
 kube_pod_container_status_restarts_total, kube_pod_status_ready (label condition=true|false|unknown,
 1 for the pod's current one), kube_deployment_spec_replicas, kube_deployment_status_replicas_available,
-kube_deployment_status_replicas_updated (labels namespace, deployment). Kubelet:
+kube_deployment_status_replicas_updated (labels namespace, deployment), kube_pod_info (1 per pod, with
+its node). Kubelet:
 kubelet_volume_stats_{used,capacity}_bytes (labels namespace, persistentvolumeclaim), reported only
 for volumes whose plugin measures them (catalog/storage.py).
 Prometheus: `up`, 1 when the target's last scrape succeeded, 0 when it failed; the Prometheus
@@ -156,6 +157,11 @@ def dcgm_collectors_csv() -> str:
 # kube-state-metrics / kubelet / Prometheus
 POD_RESTARTS = Metric("kube_pod_container_status_restarts_total", "counter", EVENTS)
 POD_READY = Metric("kube_pod_status_ready", "gauge", BOOLEAN)
+POD_INFO = Metric("kube_pod_info", "gauge", BOOLEAN)
+"""1 per pod, with its `node` (and namespace, pod): joined to put the node on a pod's alerts."""
+GPU_NODE_LABEL = "Hostname"
+"""The DCGM exporter's label of the node a GPU is on: NODE_NAME where the DaemonSet sets it (the GPU
+Operator's does), else the host name (NVIDIA/dcgm-exporter internal/pkg/hostname/hostname.go)."""
 DEPLOYMENT_DESIRED = Metric("kube_deployment_spec_replicas", "gauge", REPLICAS)
 DEPLOYMENT_AVAILABLE = Metric("kube_deployment_status_replicas_available", "gauge", REPLICAS)
 DEPLOYMENT_UPDATED = Metric("kube_deployment_status_replicas_updated", "gauge", REPLICAS)

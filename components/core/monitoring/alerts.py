@@ -45,8 +45,22 @@ REPLACED_CHART_RULES = ("KubeDeploymentReplicasMismatch",)
 `for`; the chart's copies are disabled and the rules below cover what they covered elsewhere."""
 XID_WINDOW = "10m"
 """How long a new Xid keeps GpuXidError firing; long enough for Alertmanager to send it."""
-GPU_BY = "instance, gpu"
+GPU_BY = f"instance, gpu, {m.GPU_NODE_LABEL}"
 """A GPU's identity across DCGM series: its other labels change when the GPU moves between pods."""
+NODE = "node"
+"""The label naming a Kubernetes node on the alerts of pods and GPUs, as on the chart's node alerts:
+Alertmanager silences a pod's alerts while its node or GPU is down by it (alertmanager.py)."""
+
+
+def on_node(expr: str, namespace: str) -> str:
+    """A per-pod expression with its pod's node as a label (the value is unchanged: kube_pod_info is 1)."""
+    return (f"({expr}) * on (namespace, pod) group_left ({NODE}) "
+            f'max by (namespace, pod, {NODE}) ({m.POD_INFO}{{namespace="{namespace}"}})')
+
+
+def with_node(expr: str) -> str:
+    """A per-GPU expression with the GPU's node as `node`, from the DCGM exporter's node label."""
+    return f'label_replace({expr}, "{NODE}", "$1", "{m.GPU_NODE_LABEL}", "(.*)")' 
 
 
 def _alert(name: str, expr: str, wait: str, severity: str, summary: str, runbook: str,
@@ -93,13 +107,14 @@ def serving_rules(namespace: str, models: Sequence[AlertedModel], thresholds: Al
         _alert("VllmKvCacheNearlyFull", f"{queries.kv_cache_usage_by_model(namespace)} > {thresholds.kv_cache_usage}", "10m", "warning",
                "KV cache of {{ $labels.model_name }} is {{ $value | humanizePercentage }} full",
                "Long contexts fill the cache and requests get preempted. Add replicas, use kvCacheDtype fp8, or lower maxModelLen."),
-        _alert("VllmPodRestarting", f"increase({m.POD_RESTARTS}{{{vllm}}}[1h]) > 1", "0m", "warning",
+        _alert("VllmPodRestarting", on_node(f"increase({m.POD_RESTARTS}{{{vllm}}}[1h]) > 1", namespace), "0m", "warning",
                "vLLM container of {{ $labels.pod }} restarted {{ $value }} times in an hour",
                "Look at the previous container's log (kubectl logs --previous): out of memory, a failed health check "
                "during load (raise startupTimeoutSeconds), or a GPU fault (see GPU alerts)."),
         _alert("VllmScrapeFailing",
-               f"{m.SCRAPE_UP}{{{vllm}}} == 0 "
-               f'and on (namespace, pod) {m.POD_READY}{{namespace="{namespace}",condition="true"}} == 1', "5m", "warning",
+               on_node(f"{m.SCRAPE_UP}{{{vllm}}} == 0 "
+                       f'and on (namespace, pod) {m.POD_READY}{{namespace="{namespace}",condition="true"}} == 1', namespace),
+               "5m", "warning",
                "Prometheus cannot scrape vLLM pod {{ $labels.pod }}, which Kubernetes reports Ready",
                "The pod passes its health check but /metrics fails, so its queue is invisible to the autoscaler and the "
                "alerts. Check the target's error on Prometheus' Targets page, the namespace's NetworkPolicy for Prometheus, "
@@ -176,13 +191,13 @@ def gpu_rules(thresholds: AlertThresholds) -> list[dict]:
         _alert("GpuSaturated", f"avg by ({GPU_BY}) (avg_over_time({m.GPU_UTIL}[15m])) > {thresholds.gpu_utilization}", "0m",
                "info", "GPU {{ $labels.gpu }} on {{ $labels.instance }} has been {{ $value }}% busy for 15 minutes",
                "Sustained saturation is expected under load; if latency alerts fire too, add capacity."),
-        _alert("GpuXidErrors", f"max by ({GPU_BY}, xid) ({m.GPU_XID_COUNT}) > 0", "0m", "critical",
+        _alert("GpuXidErrors", with_node(f"max by ({GPU_BY}, xid) ({m.GPU_XID_COUNT}) > 0"), "0m", "critical",
                "GPU {{ $labels.gpu }} on {{ $labels.instance }} reported Xid {{ $labels.xid }} {{ $value }} times in "
                f"the last {m.XID_COUNT_WINDOW_MS // 60000} minutes",
                "Xid errors mean a driver or hardware fault (NVIDIA's Xid catalogue names each). Cordon and drain the node; "
                "if the same code keeps coming back, replace the instance."),
-        _alert("GpuXidError", f"({last_xid} > 0 and changes({last_xid}[{XID_WINDOW}:1m]) > 0) "
-                              f"unless on ({GPU_BY}) {m.GPU_XID_COUNT}", "0m", "critical",
+        _alert("GpuXidError", with_node(f"({last_xid} > 0 and changes({last_xid}[{XID_WINDOW}:1m]) > 0) "
+                                        f"unless on ({GPU_BY}) {m.GPU_XID_COUNT}"), "0m", "critical",
                "GPU {{ $labels.gpu }} on {{ $labels.instance }} reported Xid {{ $value }}",
                "Xid errors mean a driver or hardware fault (NVIDIA's Xid catalogue names each). Cordon and drain the node; "
                "if it repeats, replace the instance. The alert clears by itself after "

@@ -3,7 +3,7 @@ about each served model the alerts are written from."""
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Literal, Optional
 
 import pydantic
 
@@ -26,6 +26,9 @@ class MonitoringSpec(Spec):
     storage_size: Quantity = pydantic.Field(default="50Gi", description="Prometheus volume size")
     storage_class: Optional[str] = pydantic.Field(default=None, description="class of the Prometheus volume; default: the cluster default")
     alerts: AlertThresholds = AlertThresholds()
+    alerting: Optional["AlertingSpec"] = pydantic.Field(
+        default=None, description="receivers and routes; unset: alerts stay in Alertmanager's UI and reach no one"
+    )
 
     @pydantic.field_validator("retention")
     @classmethod
@@ -59,3 +62,115 @@ class AlertedModel(Spec):
     startup_budget_seconds: int = pydantic.Field(gt=0, description="the resolved plan's start-up budget")
     cache_claim: str = pydantic.Field(pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", description="the cache's PVC")
     cache_reports_volume_stats: bool = pydantic.Field(description="kubelet volume stats measure the claim (its class's provisioner)")
+
+
+Severity = Literal["critical", "warning", "info"]
+SEVERITIES: tuple[Severity, ...] = ("critical", "warning", "info")
+"""The severities of the stack's alerts and of kube-prometheus-stack's default rules."""
+
+
+class SlackReceiver(Spec):
+    """A Slack incoming webhook; its URL is the receiver's entry in the alertingSecrets secret."""
+
+    channel: Optional[str] = pydantic.Field(default=None, description="overrides the webhook's own channel, e.g. #llm-alerts")
+    send_resolved: bool = pydantic.Field(default=True, description="also post when an alert resolves")
+
+
+class PagerDutyReceiver(Spec):
+    """PagerDuty Events API v2; the integration's routing key is the receiver's alertingSecrets entry."""
+
+    send_resolved: bool = pydantic.Field(default=True, description="resolve the incident when the alert resolves")
+
+
+class WebhookReceiver(Spec):
+    """A generic webhook (Alertmanager's JSON payload); the URL is the receiver's alertingSecrets entry."""
+
+    send_resolved: bool = True
+    max_alerts: int = pydantic.Field(default=0, ge=0, le=1000, description="alerts per message; 0: all")
+
+
+class EmailReceiver(Spec):
+    """Email through an SMTP server; with `username`, the password is the receiver's alertingSecrets entry."""
+
+    to: list[str] = pydantic.Field(min_length=1, description="recipients")
+    from_: str = pydantic.Field(alias="from", description="the sender address")
+    smarthost: str = pydantic.Field(description="SMTP server as host:port, e.g. smtp.example.com:587")
+    username: Optional[str] = pydantic.Field(default=None, description="SMTP login; unset: no authentication")
+    require_tls: bool = pydantic.Field(default=True, description="refuse to send without STARTTLS")
+    send_resolved: bool = False
+
+    @pydantic.field_validator("to", "from_")
+    @classmethod
+    def _address(cls, value):
+        for address in value if isinstance(value, list) else [value]:
+            if "@" not in address or address.startswith("@") or address.endswith("@") or " " in address.strip():
+                raise ValueError(f"'{address}' is not an email address")
+        return value
+
+    @pydantic.field_validator("smarthost")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"'{value}' is not host:port, e.g. smtp.example.com:587")
+        return value
+
+
+class Receiver(Spec):
+    """Where alerts go: exactly one of slack, pagerduty, webhook, email."""
+
+    name: DnsLabel = pydantic.Field(description="names the receiver in routes and its entry in alertingSecrets")
+    slack: Optional[SlackReceiver] = None
+    pagerduty: Optional[PagerDutyReceiver] = None
+    webhook: Optional[WebhookReceiver] = None
+    email: Optional[EmailReceiver] = None
+
+    @pydantic.model_validator(mode="after")
+    def _one_kind(self) -> "Receiver":
+        kinds = [kind for kind in ("slack", "pagerduty", "webhook", "email") if getattr(self, kind) is not None]
+        if len(kinds) != 1:
+            raise ValueError(f"give exactly one of slack, pagerduty, webhook, email (got {', '.join(kinds) or 'none'})")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(kind for kind in ("slack", "pagerduty", "webhook", "email") if getattr(self, kind) is not None)
+
+    @property
+    def needs_secret(self) -> bool:
+        """Whether the receiver reads a secret (webhook URL, routing key, SMTP password)."""
+        return self.email is None or self.email.username is not None
+
+
+class AlertingSpec(Spec):
+    """Who hears of alerts: receivers, and which severities each gets. Unrouted severities are dropped."""
+
+    receivers: list[Receiver] = pydantic.Field(min_length=1, max_length=50)
+    routes: dict[Severity, list[str]] = pydantic.Field(
+        description="severity -> receiver names, e.g. {critical: [pager, chat], warning: [chat]}"
+    )
+    repeat_interval: str = pydantic.Field(default="4h", description="resend a still-firing alert after this long")
+
+    @pydantic.field_validator("repeat_interval")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        if not value[:-1].isdigit() or value[-1] not in "smhd" or int(value[:-1]) == 0:
+            raise ValueError(f"'{value}' is not a duration such as 30m, 4h or 1d")
+        return value
+
+    @pydantic.model_validator(mode="after")
+    def _routes_name_receivers(self) -> "AlertingSpec":
+        names = [receiver.name for receiver in self.receivers]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"receiver names must be unique: {', '.join(duplicates)}")
+        for severity, targets in self.routes.items():
+            unknown = [target for target in targets if target not in names]
+            if unknown:
+                raise ValueError(f"routes.{severity} names no receiver '{unknown[0]}'; receivers: {', '.join(names)}")
+        if not any(self.routes.values()):
+            raise ValueError("routes send no severity anywhere: e.g. routes: {critical: [" + names[0] + "]}")
+        return self
+
+
+MonitoringSpec.model_rebuild()

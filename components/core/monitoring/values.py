@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from ..cluster import SystemPlacement
+from . import alertmanager
 from .alerts import REPLACED_CHART_RULES
 from .spec import MonitoringSpec
 
@@ -25,13 +26,18 @@ def prometheus_url(namespace: str) -> str:
     return f"http://{RELEASE_NAME}-prometheus.{namespace}.svc:{PROMETHEUS_PORT}"
 
 
-def kube_prometheus_stack_values(spec: MonitoringSpec, system: SystemPlacement, grafana_secret: Any) -> dict:
+def kube_prometheus_stack_values(spec: MonitoringSpec, system: SystemPlacement, grafana_secret: Any,
+                                 alertmanager_config: Any = None, alerting_secret: Any = None) -> dict:
     """Prometheus, Alertmanager, Grafana and the exporters; controllers on the system pool, node
     exporter on every node (its chart default tolerates NoSchedule taints, GPU nodes included).
 
     Prometheus selects every ServiceMonitor, PodMonitor and PrometheusRule in every namespace (not
     only the chart's own), so the objects of each model are found without extra labels. Default rules
     that would fire on every model start-up are disabled; alerts.py covers what they covered.
+
+    `alertmanager_config` replaces the chart's Alertmanager configuration (alertmanager.py builds it;
+    default: receivers and routes of `spec.alerting`, no secrets); `alerting_secret` names the Secret of
+    the receivers' secrets, mounted into the Alertmanager pods.
     """
     placement = system.scheduling()
     volume: dict = {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": spec.storage_size}}}
@@ -50,7 +56,10 @@ def kube_prometheus_stack_values(spec: MonitoringSpec, system: SystemPlacement, 
             "ruleSelectorNilUsesHelmValues": False,
             "storageSpec": {"volumeClaimTemplate": {"spec": volume}},
         }},
-        "alertmanager": {"alertmanagerSpec": placement},
+        "alertmanager": {
+            "config": alertmanager_config if alertmanager_config is not None else alertmanager.alertmanager_config(spec.alerting),
+            "alertmanagerSpec": {**placement, **({"secrets": [alerting_secret]} if alerting_secret is not None else {})},
+        },
         "prometheusOperator": placement,
         "kube-state-metrics": placement,
         "grafana": {
