@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STACK ?= dev
 
-.PHONY: help install checkov prometheus-tools test plan capacity bench snapshots schema up preview pulumi-cli clean
+.PHONY: help install checkov prometheus-tools test plan capacity bench snapshots schema up preview verify pulumi-cli clean
 
 # `make help` lists every target with the `##` line beside it.
 help: ## list the targets
@@ -73,6 +73,11 @@ preview: pulumi-cli install policy/venv/.installed ## pulumi preview of STACK wi
 
 up: pulumi-cli install policy/venv/.installed ## deploy STACK for real (pulumi up with the policy pack)
 	pulumi up --stack $(STACK) --policy-pack policy
+
+# After `make up`: check the deployment from the outside (certificate, /v1/models per tenant, a streamed
+# completion per model, 401, 403, 429). ARGS="--connect-to 127.0.0.1:8443 --ca llmstack-ca.crt" for a port-forward.
+verify: pulumi-cli install ## check a deployed STACK from the outside, as a client would (pass/fail table)
+	$(BIN)/python -m tools.verify --stack $(STACK) $(ARGS)
 
 # Checked first, before any setup work: preview and up need the Pulumi CLI.
 pulumi-cli:
