@@ -4,11 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STACK ?= dev
 
-.PHONY: help install checkov prometheus-tools test plan capacity bench snapshots schema up preview verify pulumi-cli clean
+.PHONY: help install checkov prometheus-tools test plan capacity bench snapshots schema up preview verify e2e pulumi-cli clean
 
 # `make help` lists every target with the `##` line beside it.
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 22
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z0-9-]+):.*## (.*)/  make \1\t\2/' | expand -t 22
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -78,6 +78,10 @@ up: pulumi-cli install policy/venv/.installed ## deploy STACK for real (pulumi u
 # completion per model, 401, 403, 429). ARGS="--connect-to 127.0.0.1:8443 --ca llmstack-ca.crt" for a port-forward.
 verify: pulumi-cli install ## check a deployed STACK from the outside, as a client would (pass/fail table)
 	$(BIN)/python -m tools.verify --stack $(STACK) $(ARGS)
+
+# The dev stack end to end on a local kind cluster (tools/e2e.sh): what the e2e-kind workflow runs.
+e2e: pulumi-cli install policy/venv/.installed ## dev stack on a local kind cluster: up, verify, destroy (KEEP=1 keeps it)
+	bash tools/e2e.sh $(STACK)
 
 # Checked first, before any setup work: preview and up need the Pulumi CLI.
 pulumi-cli:

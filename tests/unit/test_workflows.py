@@ -81,3 +81,23 @@ def test_the_checks_catch_a_planted_mistake(tmp_path, broken, expected):
     path.write_text(yaml.safe_dump(broken))
     found = schema_errors(path) if expected == "schema" else " ".join(semantic_errors(path))
     assert found and (expected == "schema" or expected in found)
+
+
+def test_the_kind_workflow_runs_only_make_targets_a_contributor_runs_locally():
+    """e2e-kind: every command is a Makefile target (make e2e runs tools/e2e.sh), so a laptop runs the same."""
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "e2e-kind.yaml").read_text())
+    targets = set(re.findall(r"^([a-z0-9-]+):", (ROOT / "Makefile").read_text(), re.MULTILINE))
+    steps = [step for job in workflow["jobs"].values() for step in job["steps"]]
+    runs = [step["run"] for step in steps if "run" in step]
+    assert runs == ["make e2e STACK=dev"]
+    assert all(run.split()[1] in targets for run in runs)
+    assert any(step.get("uses", "").startswith("actions/upload-artifact@") and step.get("if") == "always()" for step in steps)
+
+
+def test_the_e2e_script_parses_and_checks_its_tools():
+    script = ROOT / "tools" / "e2e.sh"
+    assert subprocess.run(["bash", "-n", str(script)], capture_output=True).returncode == 0
+    text = script.read_text()
+    for tool in ("kind", "kubectl", "pulumi", "jq", "docker"):
+        assert tool in text.split("for tool in", 1)[1].split(";", 1)[0]
+    assert "make verify" in text and "pulumi destroy" in text and "trap cleanup EXIT" in text
