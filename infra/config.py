@@ -143,10 +143,19 @@ def monitoring_problems(config: StackConfig) -> list[Problem]:
     """Prometheus' volume must come from a class the cluster has, one that a single pod can write;
     every receiver that reads a secret has one in alertingSecrets, and nothing else is there."""
     monitoring = config.monitoring
-    problems = alerting_problems(config)
+    problems = alerting_problems(config) + reuse_problems(config)
     if monitoring is None or not monitoring.enabled or monitoring.storage_class is None:
         return problems
     return problems + _storage_problems(config)
+
+
+def reuse_problems(config: StackConfig) -> list[Problem]:
+    """Settings for parts the stack would install, while config reuses the cluster's."""
+    monitoring = config.monitoring
+    if monitoring is None or monitoring.reuse.prometheus is None or config.grafana_admin_password is None:
+        return []
+    return [Problem("grafanaAdminPassword", "is the password of the stack's own Grafana, but monitoring.reuse.prometheus "
+                                            "uses the cluster's: remove it (`pulumi config rm grafanaAdminPassword`)")]
 
 
 def alerting_problems(config: StackConfig) -> list[Problem]:

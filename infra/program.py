@@ -49,7 +49,8 @@ def build_monitoring(config: StackConfig, plan: StackPlan, platform: Platform) -
         serving_namespace=config.serving.namespace, models=models, grafana_admin_password=config.grafana_admin_password,
         alerting_secrets=config.alerting_secrets,
     ), platform.resource_options())
-    pulumi.export("grafanaAdminPassword", monitoring.grafana_admin_password)
+    if monitoring.grafana_admin_password is not None:
+        pulumi.export("grafanaAdminPassword", monitoring.grafana_admin_password)
     return monitoring
 
 
@@ -57,17 +58,27 @@ def _model_monitoring(config: StackConfig, model, monitoring: Optional[Monitorin
     if monitoring is None:
         return None
     autoscaling = model.autoscaling or (AutoscalingSpec() if model.replicas.max > model.replicas.min else None)
+    existing = config.monitoring.reuse.prometheus if config.monitoring is not None else None
     return ModelMonitoringArgs(prometheus_url=monitoring.prometheus_url, serving_namespace=config.serving.namespace,
-                               crds_ready=monitoring.crds_ready, autoscaling=autoscaling)
+                               crds_ready=monitoring.crds_ready, autoscaling=autoscaling,
+                               service_monitor_labels=existing.service_monitor_labels if existing is not None else {})
 
 
 def _network(config: StackConfig, monitoring: Optional[Monitoring]) -> dict:
     """Who may reach the serving namespace's pods: the gateway's Envoy pods, Prometheus, ACME solvers."""
     return {
         "gateway": Peer(ENVOY_GATEWAY.namespace, gateway_objects.envoy_pod_labels(config.serving.namespace)),
-        "scrapers": Peer(KUBE_PROMETHEUS_STACK.namespace, PROMETHEUS_POD_LABELS) if monitoring is not None else None,
+        "scrapers": _scrapers(config) if monitoring is not None else None,
         "acme_solver": (gateway_objects.ACME_SOLVER_LABELS, gateway_objects.ACME_SOLVER_PORT) if config.gateway.http01 else None,
     }
+
+
+def _scrapers(config: StackConfig) -> Peer:
+    """The Prometheus pods that scrape the models: the stack's, or the reused stack's."""
+    existing = config.monitoring.reuse.prometheus if config.monitoring is not None else None
+    if existing is not None:
+        return Peer(existing.namespace, dict(existing.pod_labels))
+    return Peer(KUBE_PROMETHEUS_STACK.namespace, PROMETHEUS_POD_LABELS)
 
 
 def build_serving(config: StackConfig, plan: StackPlan, platform: Platform,
@@ -109,7 +120,7 @@ def build_gateway(config: StackConfig, platform: Platform, namespace: ServingNam
     pulumi.export("howToGetAKey", "pulumi stack output apiKeys --show-secrets --json | jq -r '.<tenant>'")
     pulumi.export("gatewayService", f"{gateway_objects.ENVOY_GATEWAY_NAMESPACE}/{gateway_objects.SERVICE_NAME}")
     if isinstance(config.gateway.tls.issuer, SelfSignedIssuer):
-        pulumi.export("howToTrustTheCa", gateway_objects.ca_certificate_command())
+        pulumi.export("howToTrustTheCa", gateway_objects.ca_certificate_command(config.gateway.tls.cert_manager.namespace))
     return gateway
 
 

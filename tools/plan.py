@@ -188,6 +188,28 @@ def summary(recording: Any, stack: str) -> str:
     return "\n".join(lines)
 
 
+def platform_parts(config: Any) -> list[str]:
+    """Each platform part the stack can install, and whether it installs it or uses the cluster's."""
+    from components.aws.spec import EksClusterSpec
+    from components.core.catalog.charts import CERT_MANAGER, GPU_OPERATOR, KEDA, KUBE_PROMETHEUS_STACK
+
+    cert_manager = config.gateway.tls.cert_manager
+    monitoring = config.monitoring if config.monitoring is not None and config.monitoring.enabled else None
+    existing = monitoring.reuse.prometheus if monitoring is not None else None
+    rows = [
+        ("cert-manager", f"installed ({CERT_MANAGER.version})" if cert_manager.install
+         else f"reused (the cluster's, in {cert_manager.namespace})"),
+        ("Envoy Gateway and AI Gateway", "installed"),
+        ("kube-prometheus-stack", "off (monitoring unset)" if monitoring is None else
+         f"installed ({KUBE_PROMETHEUS_STACK.version})" if existing is None else f"reused ({existing.url})"),
+        ("KEDA", "off (monitoring unset)" if monitoring is None else
+         "reused (the cluster's)" if monitoring.reuse.keda else f"installed ({KEDA.version})"),
+        ("GPU Operator", f"installed ({GPU_OPERATOR.version})" if isinstance(config.cluster, EksClusterSpec)
+         else "the cluster's own (an existing cluster's GPU drivers and device plugin are not managed)"),
+    ]
+    return ["platform parts:", *(f"  {part:<30} {state}" for part, state in rows)]
+
+
 def gateway_summary(objects: list[dict]) -> list[str]:
     """The endpoint, its certificate's issuer, each route, and each tenant's grants and limits."""
     by_kind: dict[str, list[dict]] = {}
@@ -325,7 +347,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"stack {args.stack}: {err}", file=sys.stderr)
         return 1
     print(summary(recording, args.stack))
-    print(capacity_summary(load_stack(args.stack, args.stack_file)))
+    stack_loaded = load_stack(args.stack, args.stack_file)
+    print("\n".join(platform_parts(stack_loaded.config)))
+    print(capacity_summary(stack_loaded))
     print(f"wrote {out}/manifests and {out}/resources.json")
     if previous is not None:
         print("\n".join(report(previous, json.loads((out / "resources.json").read_text())))

@@ -10,7 +10,7 @@ rotating a key never leaves a moment without valid keys."""
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -119,26 +119,31 @@ class Gateway(pulumi.ComponentResource):
         """cert-manager (after the Gateway API CRDs, which it looks for at start-up), the issuers,
         and the listener's certificate."""
         issuer = args.spec.tls.issuer
-        namespace = chart_namespace(f"{name}-cert-manager", CERT_MANAGER, labels, self)
-        manager = CertManager(f"{name}-cert-manager", CertManagerArgs(
-            helm_options=ReleaseArgs(
-                name=CERT_MANAGER.name, chart=CERT_MANAGER.name, version=CERT_MANAGER.version,
-                repository_opts={"repo": CERT_MANAGER.repository}, namespace=namespace.metadata.name,
-                values=values.cert_manager_values(args.system, gateway_api=args.spec.http01), max_history=10,
-            ),
-            **values.cert_manager_typed(args.system),
-        ), opts=child(self, depends_on=[envoy]))
-        issued: list = [manager]
+        part = args.spec.tls.cert_manager
+        issued: list = []
+        cert_manager_namespace: Any = part.namespace
+        if part.install:
+            namespace = chart_namespace(f"{name}-cert-manager", CERT_MANAGER, labels, self)
+            cert_manager_namespace = namespace.metadata.name
+            issued.append(CertManager(f"{name}-cert-manager", CertManagerArgs(
+                helm_options=ReleaseArgs(
+                    name=CERT_MANAGER.name, chart=CERT_MANAGER.name, version=CERT_MANAGER.version,
+                    repository_opts={"repo": CERT_MANAGER.repository}, namespace=cert_manager_namespace,
+                    values=values.cert_manager_values(args.system, gateway_api=args.spec.http01), max_history=10,
+                ),
+                **values.cert_manager_typed(args.system),
+            ), opts=child(self, depends_on=[envoy])))
         cloudflare_secret = None
         if isinstance(issuer, AcmeIssuer) and issuer.challenge == "dns01-cloudflare":
             assert args.cloudflare_api_token is not None, "checked by config validation"
-            token = replaceable_secret(self, f"{name}-cloudflare-token", namespace=namespace.metadata.name, labels=labels,
+            token = replaceable_secret(self, f"{name}-cloudflare-token", namespace=cert_manager_namespace, labels=labels,
                                        string_data={objects.CLOUDFLARE_KEY: args.cloudflare_api_token})
             cloudflare_secret = token.metadata.name
-        for manifest in objects.issuers(args.spec, args.namespace, namespace.metadata.name, args.system, labels,
+        for manifest in objects.issuers(args.spec, args.namespace, cert_manager_namespace, args.system, labels,
                                         cloudflare_secret):
-            issued.append(self._custom(f"{name}-{manifest['kind'].lower()}-{manifest['metadata']['name']}", manifest, issued[:]))
-        self._custom(f"{name}-certificate", objects.certificate(args.spec, args.namespace, labels), issued)
+            issued.append(self._custom(f"{name}-{manifest['kind'].lower()}-{manifest['metadata']['name']}", manifest,
+                                       issued[:] or [envoy]))
+        self._custom(f"{name}-certificate", objects.certificate(args.spec, args.namespace, labels), issued or [envoy])
 
     def _create_gateway(self, name: str, args: GatewayArgs, labels: dict, envoy: pulumi.Resource, ai: pulumi.Resource) -> None:
         """EnvoyProxy -> GatewayClass -> Gateway. The Gateway's Envoy pods are created with it, so it

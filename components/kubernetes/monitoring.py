@@ -47,6 +47,8 @@ class MonitoringArgs(ComponentArgs):
         if missing or extra:
             raise ValueError(f"alerting_secrets must hold one secret per receiver that reads one ({', '.join(needed) or 'none'}); "
                              f"missing: {', '.join(missing) or '-'}, not a receiver with a secret: {', '.join(extra) or '-'}")
+        if self.spec.reuse.prometheus is not None and self.grafana_admin_password is not None:
+            raise ValueError("grafana_admin_password is for the stack's own Grafana; with spec.reuse.prometheus there is none")
         return self
 
 
@@ -54,28 +56,44 @@ class Monitoring(pulumi.ComponentResource):
     """`Monitoring(name, MonitoringArgs(...), opts)`: see MonitoringArgs. A bad argument raises ConfigError naming it."""
 
     prometheus_url: str
-    """In-cluster Prometheus URL, for KEDA's queries."""
+    """In-cluster Prometheus URL, for KEDA's queries: the stack's, or the reused one's."""
     crds_ready: list[pulumi.Resource]
-    """Depend on these before creating ServiceMonitors, PrometheusRules or ScaledObjects."""
-    grafana_admin_password: pulumi.Output[str]
+    """Depend on these before creating ServiceMonitors, PrometheusRules or ScaledObjects (none where reused)."""
+    grafana_admin_password: Optional[pulumi.Output[str]]
+    """The stack's Grafana's admin password (a secret); None where the cluster's Prometheus stack is reused."""
 
     def __init__(self, name: str, args: MonitoringArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__(f"{TOKEN_PREFIX}:Monitoring", name, None, opts)
         labels = platform_labels(args.cost)
         after = waits_for(opts)
-        # Node exporter runs with host network and PID namespaces: the namespace is "privileged".
-        namespace = chart_namespace(name, KUBE_PROMETHEUS_STACK, labels, self, pod_security="privileged")
-        secret = self._create_grafana_secret(name, args, namespace.metadata.name, labels)
-        config, alerting_secret = self._alerting(name, args, namespace.metadata.name, labels)
-        stack = release(f"{name}-stack", KUBE_PROMETHEUS_STACK, namespace.metadata.name,
-                        values.kube_prometheus_stack_values(args.spec, args.system, secret.metadata.name, config, alerting_secret),
-                        self, opts=pulumi.ResourceOptions(depends_on=after or None))
-        keda_namespace = chart_namespace(f"{name}-keda", KEDA, labels, self)
-        keda = release(f"{name}-keda", KEDA, keda_namespace.metadata.name, values.keda_values(args.system), self,
-                       opts=pulumi.ResourceOptions(depends_on=after or None))
-        self.prometheus_url = values.prometheus_url(KUBE_PROMETHEUS_STACK.namespace)
-        self.crds_ready = [stack, keda]
-        self._create_rules_and_dashboards(name, args, namespace.metadata.name, labels, stack)
+        reuse = args.spec.reuse
+        self.crds_ready = []
+        self.grafana_admin_password = None
+        if reuse.prometheus is None:
+            # Node exporter runs with host network and PID namespaces: the namespace is "privileged".
+            namespace = chart_namespace(name, KUBE_PROMETHEUS_STACK, labels, self, pod_security="privileged")
+            secret = self._create_grafana_secret(name, args, namespace.metadata.name, labels)
+            config, alerting_secret = self._alerting(name, args, namespace.metadata.name, labels)
+            stack = release(f"{name}-stack", KUBE_PROMETHEUS_STACK, namespace.metadata.name,
+                            values.kube_prometheus_stack_values(args.spec, args.system, secret.metadata.name, config, alerting_secret),
+                            self, opts=pulumi.ResourceOptions(depends_on=after or None))
+            self.prometheus_url = values.prometheus_url(KUBE_PROMETHEUS_STACK.namespace)
+            self.crds_ready.append(stack)
+            rules_at: Any = namespace.metadata.name
+            rule_labels, dashboards_at, sidecar = labels, namespace.metadata.name, (values.DASHBOARD_LABEL, values.DASHBOARD_LABEL_VALUE)
+        else:
+            existing = reuse.prometheus
+            self.prometheus_url = existing.url
+            rules_at, rule_labels = existing.namespace, {**labels, **existing.rule_labels}
+            boards = existing.dashboards
+            dashboards_at, sidecar = (boards.namespace, (boards.label, boards.value)) if boards else (None, None)
+        self._keda: Optional[pulumi.Resource] = None
+        if not reuse.keda:
+            keda_namespace = chart_namespace(f"{name}-keda", KEDA, labels, self)
+            self._keda = release(f"{name}-keda", KEDA, keda_namespace.metadata.name, values.keda_values(args.system),
+                                 self, opts=pulumi.ResourceOptions(depends_on=after or None))
+            self.crds_ready.append(self._keda)
+        self._create_rules_and_dashboards(name, args, rules_at, rule_labels, dashboards_at, sidecar, labels)
         self.register_outputs({"prometheus_url": self.prometheus_url, "grafana_admin_password": self.grafana_admin_password})
 
     def _alerting(self, name: str, args: MonitoringArgs, namespace: pulumi.Output[str],
@@ -99,11 +117,15 @@ class Monitoring(pulumi.ComponentResource):
         return replaceable_secret(self, f"{name}-grafana-admin", namespace=namespace, labels=labels, string_data={
             values.GRAFANA_USER_KEY: "admin", values.GRAFANA_PASSWORD_KEY: self.grafana_admin_password})
 
-    def _create_rules_and_dashboards(self, name: str, args: MonitoringArgs, namespace: pulumi.Output[str], labels: dict,
-                                     stack: pulumi.Resource) -> None:
+    def _create_rules_and_dashboards(self, name: str, args: MonitoringArgs, rules_at: Any, rule_labels: dict,
+                                     dashboards_at: Any, sidecar: Optional[tuple[str, str]], labels: dict) -> None:
         groups = rule_groups(args.serving_namespace, args.models, args.spec.alerts)
-        rule = objects.prometheus_rule("llmstack", namespace=namespace, labels=labels, groups=groups)
-        k8s.apiextensions.CustomResource(f"{name}-rules", **custom_resource_kwargs(rule), opts=child(self, depends_on=[stack]))
+        rule = objects.prometheus_rule("llmstack", namespace=rules_at, labels=rule_labels, groups=groups)
+        # The PrometheusRule CRD comes with the Prometheus stack's release (a reused stack has it already).
+        stack = [r for r in self.crds_ready if r is not self._keda]
+        k8s.apiextensions.CustomResource(f"{name}-rules", **custom_resource_kwargs(rule), opts=child(self, depends_on=stack or None))
+        if dashboards_at is None or sidecar is None:
+            return
         for key, board in (("vllm", dashboards.vllm_dashboard(args.serving_namespace)), ("gpus", dashboards.gpu_dashboard())):
-            manifest = dashboards.configmap(f"llmstack-dashboard-{key}", namespace, board, labels)
+            manifest = dashboards.configmap(f"llmstack-dashboard-{key}", dashboards_at, board, labels, sidecar)
             k8s.core.v1.ConfigMap(f"{name}-dashboard-{key}", **resource_kwargs(manifest), opts=child(self))

@@ -28,6 +28,8 @@ class ModelMonitoringArgs(ComponentArgs):
     """The releases that install the ServiceMonitor and ScaledObject CRDs."""
     autoscaling: Optional[AutoscalingSpec] = None
     """Queue-depth autoscaling; unset keeps replicas.min."""
+    service_monitor_labels: dict[str, str] = {}
+    """Labels a reused Prometheus selects ServiceMonitors by (its serviceMonitorSelector)."""
 
 
 class VllmModelArgs(ComponentArgs):
@@ -73,7 +75,7 @@ class VllmModel(pulumi.ComponentResource):
         monitoring = args.monitoring
         scraping = None if monitoring is None else Scraping(
             prometheus_url=monitoring.prometheus_url, serving_namespace=monitoring.serving_namespace,
-            autoscaling=monitoring.autoscaling)
+            autoscaling=monitoring.autoscaling, service_monitor_labels=dict(monitoring.service_monitor_labels))
         objects = served_model_objects(plan.model, args.pool, problems=plan.problems, namespace=args.namespace,
                                        cost=args.cost, claim=args.cache_claim, surge=plan.surge, scraping=scraping)
         self._warn(args, plan)

@@ -210,6 +210,9 @@ def test_streams_are_not_cut_by_idle_timeouts(plan):
 def _pods(plan):
     config = stack_config(plan.stack)
     namespace = config.serving.namespace
+    existing = config.monitoring.reuse.prometheus if config.monitoring is not None else None
+    prometheus = (Pod(existing.namespace, dict(existing.pod_labels)) if existing is not None
+                  else Pod(KUBE_PROMETHEUS_STACK.namespace, PROMETHEUS_POD_LABELS))
     (model,) = plan.model_deployments()[:1]
     (job,) = plan.objects("Job")[:1]
     return config, {
@@ -217,7 +220,7 @@ def _pods(plan):
         "populate": Pod(namespace, job["spec"]["template"]["metadata"]["labels"]),
         "envoy": Pod(ENVOY_GATEWAY.namespace, gw.envoy_pod_labels(namespace)),
         "other-envoy": Pod(ENVOY_GATEWAY.namespace, gw.envoy_pod_labels("elsewhere")),
-        "prometheus": Pod(KUBE_PROMETHEUS_STACK.namespace, PROMETHEUS_POD_LABELS),
+        "prometheus": prometheus,
         "dns": Pod("kube-system", {"k8s-app": "kube-dns"}),
         "neighbour": Pod(namespace, {"app": "debug"}),
         "foreign": Pod("default", {"app.kubernetes.io/name": "vllm"}),
@@ -301,7 +304,10 @@ def test_the_gateway_is_created_in_an_order_that_works(plan):
     by_name = {r["name"]: r for r in plan.resources if r["urn"].split("::")[-2].startswith("llmstack:kubernetes:Gateway")}
     names = {r["urn"]: r["name"] for r in plan.resources}
     after = {name: {names[u] for u in dependencies(plan, r["urn"]) if u in names} for name, r in by_name.items()}
-    assert "gateway-envoy-gateway" in after["gateway-cert-manager"]
+    installs_cert_manager = stack_config(plan.stack).gateway.tls.cert_manager.install
+    assert ("gateway-cert-manager" in after) == installs_cert_manager
+    if installs_cert_manager:
+        assert "gateway-envoy-gateway" in after["gateway-cert-manager"]
     assert {"gateway-ai-gateway", "gateway-envoy-gateway"} <= after["gateway-gateway"]
     # An HTTP-01 challenge is answered through the Gateway: it must not wait for its certificate.
     assert "gateway-certificate" not in after["gateway-gateway"]
@@ -310,7 +316,7 @@ def test_the_gateway_is_created_in_an_order_that_works(plan):
     for name, resource in by_name.items():
         if resource["type"].startswith("kubernetes:gateway.envoyproxy.io/") or resource["type"].startswith("kubernetes:gateway.networking"):
             assert "gateway-envoy-gateway" in after[name], name
-        if resource["type"].startswith("kubernetes:cert-manager.io/"):
+        if resource["type"].startswith("kubernetes:cert-manager.io/") and installs_cert_manager:
             assert "gateway-cert-manager" in after[name], name
 
 

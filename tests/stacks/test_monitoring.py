@@ -9,7 +9,6 @@ import re
 import pytest
 
 from components.core.catalog import metrics
-from components.core.catalog.charts import KUBE_PROMETHEUS_STACK
 from components.core.manifests.cache import claim_name
 from tests.conftest import ALL_STACKS, stack_config
 
@@ -54,22 +53,32 @@ def test_autoscaled_models_follow_their_own_queue_within_their_bounds(plan):
 
 
 def test_custom_resources_wait_for_their_crds(plan):
-    releases = {r["urn"] for r in plan.resources if r["type"] == "kubernetes:helm.sh/v3:Release"
-                and r["inputs"]["chart"] in ("kube-prometheus-stack", "keda")}
-    assert len(releases) == 2
-    for resource in plan.resources:
-        if resource["type"].startswith(("kubernetes:monitoring.coreos.com", "kubernetes:keda.sh")):
-            assert set(resource.get("dependsOn", [])) & releases, f"{resource['name']} may be created before its CRD"
+    """Each custom resource waits for the release that installs its CRD; a reused part's CRDs exist already."""
+    reuse = stack_config(plan.stack).monitoring.reuse
+    charts = {"kube-prometheus-stack": ("kubernetes:monitoring.coreos.com",) if reuse.prometheus is None else (),
+              "keda": ("kubernetes:keda.sh",) if not reuse.keda else ()}
+    releases = {r["inputs"]["chart"]: r["urn"] for r in plan.resources if r["type"] == "kubernetes:helm.sh/v3:Release"
+                and r["inputs"]["chart"] in charts}
+    assert set(releases) == {chart for chart, kinds in charts.items() if kinds}
+    for chart, kinds in charts.items():
+        for resource in plan.resources:
+            if kinds and resource["type"].startswith(kinds):
+                assert releases[chart] in resource.get("dependsOn", []), f"{resource['name']} may be created before its CRD"
 
 
 def test_grafana_password_is_secret_and_dashboards_are_found_by_the_sidecar(plan):
-    assert plan.outputs["grafanaAdminPassword"] == "[secret]"
-    dashboards = [o for o in plan.objects("ConfigMap") if o["metadata"].get("labels", {}).get("grafana_dashboard") == "1"]
+    existing = stack_config(plan.stack).monitoring.reuse.prometheus
+    if existing is None:
+        assert plan.outputs["grafanaAdminPassword"] == "[secret]"
+    else:
+        assert "grafanaAdminPassword" not in plan.outputs, "the cluster's Grafana has its own"
+    label, value = (existing.dashboards.label, existing.dashboards.value) if existing else ("grafana_dashboard", "1")
+    dashboards = [o for o in plan.objects("ConfigMap") if o["metadata"].get("labels", {}).get(label) == value]
     assert {next(iter(d["data"])) for d in dashboards} == {"llmstack-vllm.json", "llmstack-gpus.json"}
 
 
 def alert_rules(plan) -> list[dict]:
-    rule = plan.manifests[f"prometheusrule-{KUBE_PROMETHEUS_STACK.namespace}-llmstack.yaml"]
+    (rule,) = plan.objects("PrometheusRule")
     return [r for group in rule["spec"]["groups"] for r in group["rules"] if "alert" in r]
 
 

@@ -459,9 +459,9 @@ def redis_network_policy(redis_labels: dict, labels: dict) -> dict:
     }
 
 
-def ca_certificate_command() -> str:
+def ca_certificate_command(cert_manager_namespace: str = CERT_MANAGER.namespace) -> str:
     """How a client gets the self-signed CA to verify the gateway with (curl --cacert)."""
-    return (f"kubectl -n {CERT_MANAGER.namespace} get secret {CA_SECRET} -o jsonpath='{{.data.ca\\.crt}}' "
+    return (f"kubectl -n {cert_manager_namespace} get secret {CA_SECRET} -o jsonpath='{{.data.ca\\.crt}}' "
             "| base64 -d > llmstack-ca.crt")
 
 

@@ -11,6 +11,7 @@ from typing import Annotated, Literal, Optional, Union
 
 import pydantic
 
+from ..catalog.charts import CERT_MANAGER
 from ..base import Spec
 from ..cluster import DnsLabel
 
@@ -72,8 +73,26 @@ class ExistingIssuer(Spec):
 Issuer = Annotated[Union[SelfSignedIssuer, AcmeIssuer, ExistingIssuer], pydantic.Field(discriminator="type")]
 
 
+class CertManagerPart(Spec):
+    """cert-manager: installed by the stack (pinned), or the one the cluster already runs."""
+
+    install: bool = pydantic.Field(default=True, description="false: the cluster runs cert-manager; install none")
+    namespace: DnsLabel = pydantic.Field(default=CERT_MANAGER.namespace, description=(
+        "where the cluster's cert-manager runs (its cluster resource namespace): the self-signed CA and the DNS-01 "
+        "token Secret live there"))
+
+    @pydantic.model_validator(mode="after")
+    def _namespace_only_when_reused(self) -> "CertManagerPart":
+        if self.install and self.namespace != CERT_MANAGER.namespace:
+            raise ValueError(f"namespace names an existing cert-manager's; the stack installs its own in "
+                             f"'{CERT_MANAGER.namespace}' (set install: false to use the cluster's)")
+        return self
+
+
 class TlsSpec(Spec):
     issuer: Issuer = SelfSignedIssuer(type="selfSigned")
+    cert_manager: CertManagerPart = pydantic.Field(default_factory=CertManagerPart,
+                                                   description="install cert-manager, or use the cluster's")
 
 
 # Envoy Gateway v1.8.3's BackendTrafficPolicy (tests/data/crds) takes a global rate limit's

@@ -7,7 +7,7 @@ KEDA ScaledObject. Leaf values (namespace, claim) may be Pulumi Outputs; they ar
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from ..cluster import NodePool
@@ -27,6 +27,8 @@ class Scraping:
     serving_namespace: str
     """The serving namespace's name as text, for the autoscaler's query."""
     autoscaling: Optional[AutoscalingSpec] = None
+    service_monitor_labels: dict[str, str] = field(default_factory=dict)
+    """Labels a reused Prometheus selects ServiceMonitors by."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,8 @@ def served_model_objects(model: ModelSpec, pool: NodePool, *, problems: list[Pro
                                  claim=claim, service_account=account["metadata"]["name"], surge=surge)
     monitor = scaled = None
     if scraping is not None:
-        monitor = monitoring_objects.service_monitor(model, namespace=namespace, labels=labels)
+        monitor = monitoring_objects.service_monitor(model, namespace=namespace,
+                                                     labels={**labels, **scraping.service_monitor_labels})
         if scraping.autoscaling is not None:
             scaled = monitoring_objects.scaled_object(model, scraping.autoscaling, namespace=namespace, labels=labels,
                                                       prometheus_url=scraping.prometheus_url,

@@ -169,13 +169,14 @@ def expressions(dashboard: dict) -> list[str]:
     return [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
 
 
-def configmap(name: str, namespace: str, dashboard: dict, labels: dict[str, str]) -> dict:
-    """A ConfigMap the Grafana sidecar loads (the sidecar's label, any namespace), in a folder."""
+def configmap(name: str, namespace: str, dashboard: dict, labels: dict[str, str],
+              sidecar: tuple[str, str] = (values.DASHBOARD_LABEL, values.DASHBOARD_LABEL_VALUE)) -> dict:
+    """A ConfigMap the Grafana sidecar loads (`sidecar`: the label and value it selects), in a folder."""
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": {"name": name, "namespace": namespace,
-                     "labels": {**labels, values.DASHBOARD_LABEL: values.DASHBOARD_LABEL_VALUE},
+                     "labels": {**labels, sidecar[0]: sidecar[1]},
                      "annotations": {values.DASHBOARD_FOLDER_ANNOTATION: "LLM serving"}},
         "data": {f"{dashboard['uid']}.json": json.dumps(dashboard, indent=1, sort_keys=True)},
     }

@@ -8,7 +8,7 @@ from typing import Literal, Optional
 import pydantic
 
 from ..base import Spec
-from ..cluster import DnsLabel
+from ..cluster import DnsLabel, Labels
 from ..quantity import Quantity, parse_quantity
 
 
@@ -20,6 +20,41 @@ class AlertThresholds(Spec):
     cache_volume_usage: float = pydantic.Field(default=0.9, gt=0, le=1)
 
 
+class GrafanaDashboards(Spec):
+    """Where an existing Grafana's dashboard sidecar looks for ConfigMaps, and the label it selects."""
+
+    namespace: DnsLabel = pydantic.Field(description="a namespace the sidecar searches")
+    label: str = pydantic.Field(default="grafana_dashboard", description="the sidecar's `label`")
+    value: str = pydantic.Field(default="1", description="the sidecar's `labelValue`")
+
+
+class ExistingPrometheus(Spec):
+    """A Prometheus Operator stack the cluster already runs (kube-prometheus-stack or alike): the stack
+    installs none and writes its ServiceMonitors, rules and dashboards for it."""
+
+    url: str = pydantic.Field(description="in-cluster URL KEDA queries, e.g. http://prometheus-operated.monitoring.svc:9090")
+    namespace: DnsLabel = pydantic.Field(description="where its Prometheus pods run; the rules go here")
+    pod_labels: Labels = pydantic.Field(min_length=1, description="labels of its Prometheus pods: the models' "
+                                        "NetworkPolicy lets only these scrape them")
+    service_monitor_labels: Labels = pydantic.Field(default_factory=dict, description="labels its serviceMonitorSelector selects")
+    rule_labels: Labels = pydantic.Field(default_factory=dict, description="labels its ruleSelector selects")
+    dashboards: Optional[GrafanaDashboards] = pydantic.Field(default=None, description="unset: no dashboards are written")
+
+    @pydantic.field_validator("url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")) or " " in value:
+            raise ValueError(f"'{value}' is not an http(s) URL")
+        return value.rstrip("/")
+
+
+class MonitoringReuse(Spec):
+    """Platform parts the cluster already runs; each unset is installed by the stack."""
+
+    prometheus: Optional[ExistingPrometheus] = None
+    keda: bool = pydantic.Field(default=False, description="the cluster runs KEDA (its CRDs and operator); install none")
+
+
 class MonitoringSpec(Spec):
     enabled: bool = True
     retention: str = pydantic.Field(default="15d", description="Prometheus retention time")
@@ -29,6 +64,19 @@ class MonitoringSpec(Spec):
     alerting: Optional["AlertingSpec"] = pydantic.Field(
         default=None, description="receivers and routes; unset: alerts stay in Alertmanager's UI and reach no one"
     )
+    reuse: MonitoringReuse = pydantic.Field(default_factory=MonitoringReuse,
+                                            description="parts the cluster already runs: prometheus, keda")
+
+    @pydantic.model_validator(mode="after")
+    def _own_settings_need_own_prometheus(self) -> "MonitoringSpec":
+        if self.reuse.prometheus is None:
+            return self
+        own = sorted(f for f in ("retention", "storage_size", "storage_class", "alerting") if f in self.model_fields_set)
+        if own:
+            names = ", ".join(type(self).model_fields[f].alias or f for f in own)
+            raise ValueError(f"{names}: settings of the stack's own Prometheus and Alertmanager, but reuse.prometheus "
+                             "uses the cluster's: set them there (route alerts with its Alertmanager), or drop reuse.prometheus")
+        return self
 
     @pydantic.field_validator("retention")
     @classmethod

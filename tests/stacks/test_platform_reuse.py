@@ -1,0 +1,112 @@
+"""A cluster that already runs platform parts: the shared-platform stack reuses cert-manager, the
+Prometheus Operator stack (with Grafana) and KEDA. None of them is installed again (no chart, no CRD,
+no webhook), and every object that depends on them is still created and wired to the cluster's:
+ServiceMonitors and rules with the labels its Prometheus selects, dashboards for its Grafana's
+sidecar, ScaledObjects that query it, NetworkPolicies that let its Prometheus pods scrape the models,
+and the gateway's certificate from the cluster's ClusterIssuer."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import stack_config
+from tests.netpol import Pod, allowed
+from tests.stacks.test_config_errors import broken_stack, fail_in_process
+from tools.plan import platform_parts
+
+STACK = "shared-platform"
+
+
+@pytest.fixture
+def shared(plans):
+    return plans[STACK]
+
+
+def test_reused_parts_are_not_installed(shared):
+    releases = sorted(p.name for p in (shared.path / "releases").iterdir())
+    assert releases == ["envoy-ai-gateway-system-ai-gateway-crds-helm.yaml", "envoy-ai-gateway-system-ai-gateway-helm.yaml",
+                        "envoy-gateway-system-gateway-helm.yaml"]
+    types = {r["type"] for r in shared.resources}
+    assert "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition" not in types
+    assert not [r for r in shared.resources if "CertManager" in r["type"] or r["type"].endswith("ClusterIssuer")]
+    assert not [o for o in shared.objects() if o["kind"] in ("ClusterIssuer", "ValidatingWebhookConfiguration",
+                                                             "MutatingWebhookConfiguration")]
+    namespaces = {o["metadata"]["name"] for o in shared.objects("Namespace")}
+    assert not namespaces & {"monitoring", "keda", "cert-manager"}, "the cluster's namespaces are not the stack's to own"
+
+
+def test_objects_that_depend_on_reused_parts_are_wired_to_them(shared):
+    existing = stack_config(STACK).monitoring.reuse.prometheus
+    (monitor,) = shared.objects("ServiceMonitor")
+    assert monitor["metadata"]["labels"].items() >= existing.service_monitor_labels.items()
+    (rule,) = shared.objects("PrometheusRule")
+    assert rule["metadata"]["namespace"] == existing.namespace
+    assert rule["metadata"]["labels"].items() >= existing.rule_labels.items()
+    boards = shared.objects("ConfigMap")
+    dashboards = [b for b in boards if b["metadata"]["name"].startswith("llmstack-dashboard-")]
+    assert len(dashboards) == 2
+    for board in dashboards:
+        assert board["metadata"]["namespace"] == existing.dashboards.namespace
+        assert board["metadata"]["labels"][existing.dashboards.label] == existing.dashboards.value
+    (scaled,) = shared.objects("ScaledObject")
+    assert {t["metadata"]["serverAddress"] for t in scaled["spec"]["triggers"]} == {existing.url}
+    (certificate,) = [c for c in shared.objects("Certificate") if not c["spec"].get("isCA")]
+    assert certificate["spec"]["issuerRef"] == {"group": "cert-manager.io", "kind": "ClusterIssuer", "name": "letsencrypt-prod"}
+
+
+def test_the_clusters_prometheus_may_scrape_the_models_and_nothing_else_of_it(shared):
+    existing = stack_config(STACK).monitoring.reuse.prometheus
+    policies = shared.objects("NetworkPolicy")
+    vllm_pod = Pod("search-llm", {"app.kubernetes.io/name": "vllm", "app.kubernetes.io/instance": "qwen3-8b-fp8"})
+    prometheus = Pod(existing.namespace, dict(existing.pod_labels))
+    grafana = Pod(existing.namespace, {"app.kubernetes.io/name": "grafana"})
+    assert allowed(policies, prometheus, vllm_pod, 8000)
+    assert not allowed(policies, grafana, vllm_pod, 8000)
+
+
+def test_the_plan_says_what_is_installed_and_what_is_reused():
+    parts = dict(line.strip().split("  ", 1) for line in platform_parts(stack_config(STACK))[1:])
+    parts = {k.strip(): v.strip() for k, v in parts.items()}
+    assert parts["cert-manager"] == "reused (the cluster's, in cert-manager)"
+    assert parts["kube-prometheus-stack"] == "reused (http://kube-prometheus-stack-prometheus.monitoring.svc:9090)"
+    assert parts["KEDA"] == "reused (the cluster's)"
+    assert parts["Envoy Gateway and AI Gateway"] == "installed"
+    prod = {line.split("  ")[0].strip(): line for line in platform_parts(stack_config("prod"))[1:]}
+    assert all("installed" in line for line in prod.values())
+
+
+def _reuse_prometheus(config):
+    config["llmstack:monitoring"] = {"reuse": {"prometheus": {
+        "url": "http://prometheus.monitoring.svc:9090", "namespace": "monitoring", "podLabels": {"app": "prometheus"}}}}
+    config.pop("llmstack:alertingSecrets", None)
+
+
+@pytest.mark.parametrize("mutate, expected", [
+    (lambda c: (_reuse_prometheus(c), c["llmstack:monitoring"].update(retention="30d")),
+     "monitoring.retention: settings of the stack's own Prometheus and Alertmanager, but reuse.prometheus uses the "
+     "cluster's: set them there (route alerts with its Alertmanager), or drop reuse.prometheus"),
+    (lambda c: (_reuse_prometheus(c), c.update({"llmstack:grafanaAdminPassword": {"secure": "v1:AAAA:BBBB"}})),
+     "grafanaAdminPassword: is the password of the stack's own Grafana, but monitoring.reuse.prometheus uses the "
+     "cluster's: remove it (`pulumi config rm grafanaAdminPassword`)"),
+    (lambda c: c["llmstack:gateway"].setdefault("tls", {}).update(certManager={"namespace": "platform-certs"}),
+     "gateway.tls.certManager: namespace names an existing cert-manager's; the stack installs its own in 'cert-manager' "
+     "(set install: false to use the cluster's)"),
+    (lambda c: (_reuse_prometheus(c), c["llmstack:monitoring"]["reuse"]["prometheus"].update(url="prometheus:9090")),
+     "monitoring.reuse.prometheus.url: 'prometheus:9090' is not an http(s) URL"),
+])
+def test_contradictions_with_reused_parts_are_config_errors(tmp_path, mutate, expected):
+    assert expected in fail_in_process(tmp_path, mutate)
+
+
+def test_the_self_signed_ca_lives_in_the_clusters_cert_manager_namespace(tmp_path):
+    from tools.plan import load_config
+
+    def mutate(config):
+        config["llmstack:gateway"]["tls"] = {"certManager": {"install": False, "namespace": "platform-certs"}}
+
+    config = load_config("reuse", broken_stack(tmp_path, mutate))
+    from components.core.gateway.objects import ca_certificate_command, issuers
+
+    (_, ca, _) = issuers(config.gateway, "llm", config.gateway.tls.cert_manager.namespace, config.cluster.contract().system, {})
+    assert ca["metadata"]["namespace"] == "platform-certs"
+    assert ca_certificate_command("platform-certs").startswith("kubectl -n platform-certs get secret")
