@@ -204,8 +204,9 @@ def platform_parts(config: Any) -> list[str]:
          f"installed ({KUBE_PROMETHEUS_STACK.version})" if existing is None else f"reused ({existing.url})"),
         ("KEDA", "off (monitoring unset)" if monitoring is None else
          "reused (the cluster's)" if monitoring.reuse.keda else f"installed ({KEDA.version})"),
-        ("GPU Operator", f"installed ({GPU_OPERATOR.version})" if isinstance(config.cluster, EksClusterSpec)
-         else "the cluster's own (an existing cluster's GPU drivers and device plugin are not managed)"),
+        ("GPU Operator", "the cluster's own (an existing cluster's GPU drivers and device plugin are not managed)"
+         if not isinstance(config.cluster, EksClusterSpec) else f"installed ({GPU_OPERATOR.version}; drivers from the "
+         "EKS NVIDIA AMI)" if config.cluster.gpu_operator.install else "reused (the cluster's; drivers from the EKS NVIDIA AMI)"),
     ]
     return ["platform parts:", *(f"  {part:<30} {state}" for part, state in rows)]
 

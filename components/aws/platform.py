@@ -61,10 +61,13 @@ class EksPlatform(pulumi.ComponentResource):
             cluster=cluster.cluster_name, cluster_name=spec.name, region=spec.region, kubernetes_version=spec.kubernetes_version,
             plans=plans, system=contract.system, provider=self._aws, kubernetes=cluster.kubernetes, cost=args.cost,
         ), self._child(depends_on=[system_nodes, *addons]))
-        gpu_operator = GpuOperator(f"{name}-gpu-operator", GpuOperatorArgs(
-            spec=spec.gpu_operator, driver_preinstalled=NVIDIA_AMIS_HAVE_DRIVER, system=contract.system, gpu_taints=[GPU_TAINT], cost=args.cost,
-        ), self._child(providers=[cluster.kubernetes], depends_on=[system_nodes, *addons]))
-        ready = (*groups, *addons, storage, autoscaler, gpu_operator)
+        operator: tuple = ()
+        if spec.gpu_operator.install:  # else the cluster's own GPU Operator serves nvidia.com/gpu
+            operator = (GpuOperator(f"{name}-gpu-operator", GpuOperatorArgs(
+                spec=spec.gpu_operator, driver_preinstalled=NVIDIA_AMIS_HAVE_DRIVER, system=contract.system,
+                gpu_taints=[GPU_TAINT], cost=args.cost,
+            ), self._child(providers=[cluster.kubernetes], depends_on=[system_nodes, *addons])),)
+        ready = (*groups, *addons, storage, autoscaler, *operator)
         self.platform = Platform(provider=cluster.kubernetes, cluster=contract, ready=ready)
         self.kubeconfig = cluster.kubeconfig
         self.cluster_name = cluster.cluster_name

@@ -24,6 +24,8 @@ XID_WINDOW_ENV = "DCGM_EXPORTER_XID_COUNT_WINDOW_SIZE"
 
 
 class GpuOperatorSpec(Spec):
+    install: bool = pydantic.Field(default=True, description=(
+        "false: the cluster already runs the GPU Operator (and NFD); install none, and describe its sharing in timeSlicing"))
     time_slicing: Optional[int] = pydantic.Field(
         default=None, ge=2, le=16,
         description="advertise each GPU to this many pods; models on shared GPUs must take a share of memory",
@@ -32,6 +34,17 @@ class GpuOperatorSpec(Spec):
     node_feature_discovery: Literal["bundled", "preinstalled"] = pydantic.Field(
         default="bundled", description="install NFD with the operator, or use the cluster's own"
     )
+
+    @pydantic.model_validator(mode="after")
+    def _settings_need_our_operator(self) -> "GpuOperatorSpec":
+        if self.install:
+            return self
+        own = [f for f in ("dcgm_service_monitor", "node_feature_discovery") if f in self.model_fields_set]
+        if own:
+            names = ", ".join(type(self).model_fields[f].alias or f for f in own)
+            raise ValueError(f"{names}: settings of the GPU Operator the stack installs, but install is false: "
+                             "configure the cluster's own operator instead, or drop them")
+        return self
 
 
 def time_slicing_config(replicas: int) -> str:

@@ -110,3 +110,28 @@ def test_the_self_signed_ca_lives_in_the_clusters_cert_manager_namespace(tmp_pat
     (_, ca, _) = issuers(config.gateway, "llm", config.gateway.tls.cert_manager.namespace, config.cluster.contract().system, {})
     assert ca["metadata"]["namespace"] == "platform-certs"
     assert ca_certificate_command("platform-certs").startswith("kubectl -n platform-certs get secret")
+
+
+def test_an_eks_cluster_that_runs_its_own_gpu_operator_gets_none(tmp_path):
+    from tests.conftest import load_plan, run_plan
+    from tools.plan import load_config
+
+    def mutate(config):
+        config["llmstack:cluster"]["gpuOperator"] = {"install": False}  # its settings belong to the cluster's operator
+
+    stack_file = broken_stack(tmp_path, mutate)
+    proc = run_plan("own-gpu-operator", tmp_path / "out", stack_file)
+    assert proc.returncode == 0, proc.stderr
+    plan = load_plan("own-gpu-operator", tmp_path / "out")
+    assert not [r for r in plan.resources if "GpuOperator" in r["type"] or r["inputs"].get("chart") == "gpu-operator"]
+    assert any(r["inputs"].get("chart") == "kube-prometheus-stack" for r in plan.resources), "the rest is unchanged"
+    parts = platform_parts(load_config("own-gpu-operator", stack_file))
+    assert any(line.split()[:2] == ["GPU", "Operator"] and "reused (the cluster's" in line for line in parts)
+
+
+def test_settings_of_the_operator_the_stack_installs_are_refused_when_it_installs_none(tmp_path):
+    def mutate(config):
+        config["llmstack:cluster"]["gpuOperator"]["install"] = False
+
+    assert ("cluster.gpuOperator.dcgmServiceMonitor: settings of the GPU Operator the stack installs, but install is "
+            "false: configure the cluster's own operator instead, or drop them") in fail_in_process(tmp_path, mutate)
