@@ -36,3 +36,20 @@ served = VllmModel("qwen", VllmModelArgs(
     cost=cost, plan=plan, monitoring=ModelMonitoringArgs(prometheus_url="http://prometheus:9090", serving_namespace="llm")),
     pulumi.ResourceOptions(depends_on=[operator]))
 service: pulumi.Output[str] = served.service_name
+
+# Reusing what the cluster runs, and alerts that reach someone (docs/library.md).
+from components.core.gateway.spec import CertManagerPart, TlsSpec  # noqa: E402
+from components.core.manifests.network import Peer  # noqa: E402
+from components.core.monitoring.spec import ExistingPrometheus, MonitoringReuse, MonitoringSpec  # noqa: E402
+from components.kubernetes import Monitoring, MonitoringArgs  # noqa: E402
+
+reused = MonitoringSpec(reuse=MonitoringReuse(
+    prometheus=ExistingPrometheus(url="http://prometheus-operated.monitoring.svc:9090", namespace="monitoring",
+                                  pod_labels={"app.kubernetes.io/name": "prometheus"},
+                                  service_monitor_labels={"release": "kube-prometheus-stack"}),
+    keda=True))
+watching = Monitoring("monitoring", MonitoringArgs(spec=reused, system=system, cost=cost, serving_namespace="llm"))
+url: str = watching.prometheus_url
+scraped = ServingNamespace("scraped", ServingNamespaceArgs(name="llm2", cost=cost,
+                                                           scrapers=Peer("monitoring", {"app.kubernetes.io/name": "prometheus"})))
+tls = TlsSpec(cert_manager=CertManagerPart(install=False, namespace="cert-manager"))
