@@ -79,21 +79,21 @@ class Monitoring(pulumi.ComponentResource):
                             self, opts=pulumi.ResourceOptions(depends_on=after or None))
             self.prometheus_url = values.prometheus_url(KUBE_PROMETHEUS_STACK.namespace)
             self.crds_ready.append(stack)
+            rules_after: list[pulumi.Resource] = [stack]  # the PrometheusRule CRD comes with this release
             rules_at: Any = namespace.metadata.name
             rule_labels, dashboards_at, sidecar = labels, namespace.metadata.name, (values.DASHBOARD_LABEL, values.DASHBOARD_LABEL_VALUE)
         else:
             existing = reuse.prometheus
+            rules_after = []  # the reused stack has the CRD already
             self.prometheus_url = existing.url
             rules_at, rule_labels = existing.namespace, {**labels, **existing.rule_labels}
             boards = existing.dashboards
             dashboards_at, sidecar = (boards.namespace, (boards.label, boards.value)) if boards else (None, None)
-        self._keda: Optional[pulumi.Resource] = None
         if not reuse.keda:
             keda_namespace = chart_namespace(f"{name}-keda", KEDA, labels, self)
-            self._keda = release(f"{name}-keda", KEDA, keda_namespace.metadata.name, values.keda_values(args.system),
-                                 self, opts=pulumi.ResourceOptions(depends_on=after or None))
-            self.crds_ready.append(self._keda)
-        self._create_rules_and_dashboards(name, args, rules_at, rule_labels, dashboards_at, sidecar, labels)
+            self.crds_ready.append(release(f"{name}-keda", KEDA, keda_namespace.metadata.name, values.keda_values(args.system),
+                                           self, opts=pulumi.ResourceOptions(depends_on=after or None)))
+        self._create_rules_and_dashboards(name, args, rules_at, rule_labels, rules_after, dashboards_at, sidecar, labels)
         self.register_outputs({"prometheus_url": self.prometheus_url, "grafana_admin_password": self.grafana_admin_password})
 
     def _alerting(self, name: str, args: MonitoringArgs, namespace: pulumi.Output[str],
@@ -118,12 +118,12 @@ class Monitoring(pulumi.ComponentResource):
             values.GRAFANA_USER_KEY: "admin", values.GRAFANA_PASSWORD_KEY: self.grafana_admin_password})
 
     def _create_rules_and_dashboards(self, name: str, args: MonitoringArgs, rules_at: Any, rule_labels: dict,
-                                     dashboards_at: Any, sidecar: Optional[tuple[str, str]], labels: dict) -> None:
+                                     rules_after: list[pulumi.Resource], dashboards_at: Any,
+                                     sidecar: Optional[tuple[str, str]], labels: dict) -> None:
         groups = rule_groups(args.serving_namespace, args.models, args.spec.alerts)
         rule = objects.prometheus_rule("llmstack", namespace=rules_at, labels=rule_labels, groups=groups)
-        # The PrometheusRule CRD comes with the Prometheus stack's release (a reused stack has it already).
-        stack = [r for r in self.crds_ready if r is not self._keda]
-        k8s.apiextensions.CustomResource(f"{name}-rules", **custom_resource_kwargs(rule), opts=child(self, depends_on=stack or None))
+        k8s.apiextensions.CustomResource(f"{name}-rules", **custom_resource_kwargs(rule),
+                                         opts=child(self, depends_on=rules_after or None))
         if dashboards_at is None or sidecar is None:
             return
         for key, board in (("vllm", dashboards.vllm_dashboard(args.serving_namespace)), ("gpus", dashboards.gpu_dashboard())):
