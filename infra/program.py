@@ -10,7 +10,7 @@ from components.aws import EksPlatform, EksPlatformArgs
 from components.aws.spec import EksClusterSpec
 from components.capacity.stack import StackPlan
 from components.core.labels import CostLabels
-from components.core.catalog.charts import ENVOY_GATEWAY, KUBE_PROMETHEUS_STACK
+from components.core.catalog.charts import KUBE_PROMETHEUS_STACK
 from components.core.gateway import objects as gateway_objects
 from components.core.gateway.spec import SelfSignedIssuer
 from components.core.manifests import vllm as vllm_manifests
@@ -67,7 +67,7 @@ def _model_monitoring(config: StackConfig, model, monitoring: Optional[Monitorin
 def _network(config: StackConfig, monitoring: Optional[Monitoring]) -> dict:
     """Who may reach the serving namespace's pods: the gateway's Envoy pods, Prometheus, ACME solvers."""
     return {
-        "gateway": Peer(ENVOY_GATEWAY.namespace, gateway_objects.envoy_pod_labels(config.serving.namespace)),
+        "gateway": gateway_objects.proxy_peer(config.gateway, config.serving.namespace),
         "scrapers": _scrapers(config) if monitoring is not None else None,
         "acme_solver": (gateway_objects.ACME_SOLVER_LABELS, gateway_objects.ACME_SOLVER_PORT) if config.gateway.http01 else None,
     }
@@ -118,8 +118,12 @@ def build_gateway(config: StackConfig, platform: Platform, namespace: ServingNam
     pulumi.export("url", gateway.url)
     pulumi.export("apiKeys", gateway.api_keys)
     pulumi.export("howToGetAKey", "pulumi stack output apiKeys --show-secrets --json | jq -r '.<tenant>'")
-    pulumi.export("gatewayService", f"{gateway_objects.ENVOY_GATEWAY_NAMESPACE}/{gateway_objects.SERVICE_NAME}")
-    if isinstance(config.gateway.tls.issuer, SelfSignedIssuer):
+    if config.gateway.reuse is None:
+        pulumi.export("gatewayService", f"{gateway_objects.ENVOY_GATEWAY_NAMESPACE}/{gateway_objects.SERVICE_NAME}")
+    elif config.gateway.issues_certificate:
+        # For the reused Gateway's owner: its listener names this Secret (a ReferenceGrant allows it).
+        pulumi.export("gatewayListenerCertificate", f"{config.serving.namespace}/{gateway_objects.TLS_SECRET}")
+    if config.gateway.issues_certificate and isinstance(config.gateway.tls.issuer, SelfSignedIssuer):
         pulumi.export("howToTrustTheCa", gateway_objects.ca_certificate_command(config.gateway.tls.cert_manager.namespace))
     return gateway
 

@@ -193,13 +193,20 @@ def platform_parts(config: Any) -> list[str]:
     from components.aws.spec import EksClusterSpec
     from components.core.catalog.charts import CERT_MANAGER, GPU_OPERATOR, KEDA, KUBE_PROMETHEUS_STACK
 
-    cert_manager = config.gateway.tls.cert_manager
+    from components.core.catalog.charts import AI_GATEWAY, ENVOY_GATEWAY
+
+    gateway = config.gateway
+    cert_manager = gateway.tls.cert_manager
     monitoring = config.monitoring if config.monitoring is not None and config.monitoring.enabled else None
     existing = monitoring.reuse.prometheus if monitoring is not None else None
+    reused = gateway.reuse
     rows = [
-        ("cert-manager", f"installed ({CERT_MANAGER.version})" if cert_manager.install
+        ("cert-manager", "not used (the reused Gateway's listener holds its own certificate)"
+         if not gateway.issues_certificate else f"installed ({CERT_MANAGER.version})" if cert_manager.install
          else f"reused (the cluster's, in {cert_manager.namespace})"),
-        ("Envoy Gateway and AI Gateway", "installed"),
+        ("Envoy Gateway and AI Gateway", f"installed ({ENVOY_GATEWAY.version}, {AI_GATEWAY.version})" if reused is None
+         else f"reused (Gateway {reused.namespace}/{reused.name}, listener {reused.listener}; Envoy Gateway "
+              f"{reused.envoy_gateway_version}, AI Gateway {reused.ai_gateway_version})"),
         ("kube-prometheus-stack", "off (monitoring unset)" if monitoring is None else
          f"installed ({KUBE_PROMETHEUS_STACK.version})" if existing is None else f"reused ({existing.url})"),
         ("KEDA", "off (monitoring unset)" if monitoring is None else
@@ -208,7 +215,31 @@ def platform_parts(config: Any) -> list[str]:
          if not isinstance(config.cluster, EksClusterSpec) else f"installed ({GPU_OPERATOR.version}; drivers from the "
          "EKS NVIDIA AMI)" if config.cluster.gpu_operator.install else "reused (the cluster's; drivers from the EKS NVIDIA AMI)"),
     ]
-    return ["platform parts:", *(f"  {part:<30} {state}" for part, state in rows)]
+    lines = ["platform parts:", *(f"  {part:<30} {state}" for part, state in rows)]
+    if reused is not None:
+        lines += [f"  the reused Gateway must: {need}" for need in reused_gateway_needs(config)]
+    return lines
+
+
+def reused_gateway_needs(config: Any) -> list[str]:
+    """What the stack cannot see from here and the reused Gateway's owner must provide."""
+    from components.core.gateway import objects as gw
+
+    gateway, reused = config.gateway, config.gateway.reuse
+    needs = [
+        f"admit routes from namespace {config.serving.namespace} on listener {reused.listener} (allowedRoutes), "
+        f"for host {gateway.host}",
+        "run Envoy Gateway with AI Gateway's extension server and Backend resources enabled (the AI Gateway "
+        "install's Envoy Gateway values); without them requests are not routed by their model nor their tokens counted",
+    ]
+    if gateway.issues_certificate:
+        needs.append(f"name Secret {config.serving.namespace}/{gw.TLS_SECRET} in that listener's certificateRefs "
+                     "(the stack's ReferenceGrant allows it)")
+    if any(t.rate_limits for t in gateway.tenants):
+        needs.append("keep its global rate limit backend (tenants' limits are counted there)")
+    needs.append("send TCP keepalives on that listener well inside its load balancer's idle timeout, so quiet "
+                 "streams keep their connection (the routes set their own timeouts and request buffer)")
+    return needs
 
 
 def gateway_summary(objects: list[dict]) -> list[str]:
@@ -216,12 +247,14 @@ def gateway_summary(objects: list[dict]) -> list[str]:
     by_kind: dict[str, list[dict]] = {}
     for obj in objects:
         by_kind.setdefault(obj["kind"], []).append(obj)
-    gateways = by_kind.get("Gateway", [])
-    if not gateways:
+    routes = by_kind.get("AIGatewayRoute", [])
+    if not routes:
         return []
-    https = [listener for listener in gateways[0]["spec"]["listeners"] if listener["protocol"] == "HTTPS"]
+    parent = routes[0]["spec"]["parentRefs"][0]
+    attached = f"{parent.get('namespace', routes[0]['metadata'].get('namespace'))}/{parent['name']}:{parent['sectionName']}"
     issuers = [c["spec"]["issuerRef"]["name"] for c in by_kind.get("Certificate", []) if not c["spec"].get("isCA")]
-    lines = [f"gateway https://{https[0]['hostname']}/v1  certificate from ClusterIssuer {', '.join(issuers)}"]
+    certificate = f"certificate from ClusterIssuer {', '.join(issuers)}" if issuers else "the listener's own certificate"
+    lines = [f"gateway https://{routes[0]['spec']['hostnames'][0]}/v1 on Gateway {attached}  {certificate}"]
     for route in by_kind.get("AIGatewayRoute", []):
         for rule in route["spec"]["rules"]:
             model = rule["matches"][0]["headers"][0]["value"]

@@ -67,12 +67,19 @@ class Gateway(pulumi.ComponentResource):
         super().__init__(f"{TOKEN_PREFIX}:Gateway", name, None, opts)
         labels = platform_labels(args.cost)
         after = waits_for(opts)
-        envoy = self._create_envoy_gateway(name, args, labels, after)
-        ai = self._create_ai_gateway(name, args, labels, after, envoy)
-        self._create_tls(name, args, labels, envoy)
-        self._create_gateway(name, args, labels, envoy, ai)
-        self._create_routes(name, args, labels, after=[envoy, ai])
-        self.api_keys = self._create_policies(name, args, labels, envoy)
+        if args.spec.reuse is None:
+            envoy = self._create_envoy_gateway(name, args, labels, after)
+            ai = self._create_ai_gateway(name, args, labels, after, envoy)
+            self._create_gateway(name, args, labels, envoy, ai)
+            gateway_crds: list = [envoy]
+            ai_crds: list = [envoy, ai]
+        else:
+            # The cluster's Gateway: its Envoy Gateway and AI Gateway hold the CRDs; nothing to wait for.
+            gateway_crds = ai_crds = after
+        if args.spec.issues_certificate:
+            self._create_tls(name, args, labels, gateway_crds)
+        self._create_routes(name, args, labels, after=ai_crds)
+        self.api_keys = self._create_policies(name, args, labels, gateway_crds)
         self.url = f"https://{args.spec.host}/v1"
         self.register_outputs({"url": self.url, "api_keys": self.api_keys})
 
@@ -115,9 +122,10 @@ class Gateway(pulumi.ComponentResource):
         return release(f"{name}-ai-gateway", AI_GATEWAY, namespace.metadata.name, values.ai_gateway_values(args.system),
                        self, opts=pulumi.ResourceOptions(depends_on=[crds, envoy]))
 
-    def _create_tls(self, name: str, args: GatewayArgs, labels: dict, envoy: pulumi.Resource) -> None:
+    def _create_tls(self, name: str, args: GatewayArgs, labels: dict, after: list) -> None:
         """cert-manager (after the Gateway API CRDs, which it looks for at start-up), the issuers,
-        and the listener's certificate."""
+        and the listener's certificate; for a reused Gateway, also the grant that lets its listener
+        name the certificate's Secret."""
         issuer = args.spec.tls.issuer
         part = args.spec.tls.cert_manager
         issued: list = []
@@ -132,7 +140,7 @@ class Gateway(pulumi.ComponentResource):
                     values=values.cert_manager_values(args.system, gateway_api=args.spec.http01), max_history=10,
                 ),
                 **values.cert_manager_typed(args.system),
-            ), opts=child(self, depends_on=[envoy])))
+            ), opts=child(self, depends_on=after)))
         cloudflare_secret = None
         if isinstance(issuer, AcmeIssuer) and issuer.challenge == "dns01-cloudflare":
             assert args.cloudflare_api_token is not None, "checked by config validation"
@@ -142,8 +150,10 @@ class Gateway(pulumi.ComponentResource):
         for manifest in objects.issuers(args.spec, args.namespace, cert_manager_namespace, args.system, labels,
                                         cloudflare_secret):
             issued.append(self._custom(f"{name}-{manifest['kind'].lower()}-{manifest['metadata']['name']}", manifest,
-                                       issued[:] or [envoy]))
-        self._custom(f"{name}-certificate", objects.certificate(args.spec, args.namespace, labels), issued or [envoy])
+                                       issued[:] or after))
+        self._custom(f"{name}-certificate", objects.certificate(args.spec, args.namespace, labels), issued or after)
+        if args.spec.reuse is not None:
+            self._custom(f"{name}-certificate-grant", objects.certificate_grant(args.spec, args.namespace, labels), after)
 
     def _create_gateway(self, name: str, args: GatewayArgs, labels: dict, envoy: pulumi.Resource, ai: pulumi.Resource) -> None:
         """EnvoyProxy -> GatewayClass -> Gateway. The Gateway's Envoy pods are created with it, so it
@@ -166,19 +176,25 @@ class Gateway(pulumi.ComponentResource):
                          objects.backend(model.name, host, model.port, args.namespace, labels), after)
             self._custom(f"{name}-{model.name}-service-backend",
                          objects.ai_service_backend(model.name, args.namespace, labels), after)
-            route = objects.ai_gateway_route(model.name, model.served_name, args.spec.request_timeout_seconds,
-                                             args.namespace, labels)
+            route = objects.ai_gateway_route(args.spec, model.name, model.served_name, args.namespace, labels)
             self._custom(f"{name}-{model.name}-route", route, after)
+        served = {model.name: model.served_name for model in args.models}
+        self._custom(f"{name}-models-route", objects.models_list_route(args.spec, args.namespace, labels), after)
+        self._custom(f"{name}-models-list", objects.models_list_policy(args.spec, served, args.namespace, labels), after)
 
-    def _create_policies(self, name: str, args: GatewayArgs, labels: dict, envoy: pulumi.Resource) -> pulumi.Output:
+    def _create_policies(self, name: str, args: GatewayArgs, labels: dict, after: list) -> pulumi.Output:
+        """API keys and grants, retries and limits; and, on the stack's own Gateway, its listener settings."""
         tenants = args.spec.tenants
         keys = random_passwords(self, f"{name}-key", [t.name for t in tenants], API_KEY_LENGTH)
         # Envoy Gateway's API key Secret: one entry per tenant, the tenant's name mapping to its key.
         secret = replaceable_secret(self, f"{name}-api-keys", namespace=args.namespace, labels=labels, string_data=keys)
         served = {model.name: model.served_name for model in args.models}
-        policy = objects.security_policy(tenants, served, secret.metadata.name, args.namespace, labels)
-        self._custom(f"{name}-security-policy", policy, [envoy])
-        self._custom(f"{name}-backend-traffic-policy", objects.backend_traffic_policy(tenants, args.namespace, labels), [envoy])
-        self._custom(f"{name}-client-traffic-policy", objects.client_traffic_policy(args.spec, args.namespace, labels), [envoy])
+        policy = objects.security_policy(args.spec, served, secret.metadata.name, args.namespace, labels)
+        self._custom(f"{name}-security-policy", policy, after)
+        traffic = objects.backend_traffic_policy(args.spec, list(served), args.namespace, labels)
+        self._custom(f"{name}-backend-traffic-policy", traffic, after)
+        if args.spec.reuse is None:
+            client = objects.client_traffic_policy(args.spec, args.namespace, labels)
+            self._custom(f"{name}-client-traffic-policy", client, after)
         return pulumi.Output.secret(pulumi.Output.all(**keys))
 

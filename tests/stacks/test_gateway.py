@@ -10,7 +10,7 @@ import yaml
 
 from components.core.catalog.charts import CERT_MANAGER, ENVOY_GATEWAY, KUBE_PROMETHEUS_STACK
 from components.core.gateway import objects as gw
-from components.core.gateway.spec import ALL_MODELS, AcmeIssuer
+from components.core.gateway.spec import ALL_MODELS, AcmeIssuer, owning_gateway_labels
 from components.core.monitoring.values import PROMETHEUS_POD_LABELS
 from tests.conftest import dependencies, stack_config
 from tests.netpol import External, Pod, allowed
@@ -50,8 +50,8 @@ def test_every_model_is_reachable_through_exactly_one_route(plan):
                     [h for m in rule["matches"] for h in m["headers"]]]
         assert len(matching) == 1, f"{model.name}: {len(matching)} routes match model '{model.served_name}'"
         route, rule = matching[0]
-        assert route["spec"]["parentRefs"] == [{"group": gw.GATEWAY_API, "kind": "Gateway", "name": gw.NAME,
-                                                "sectionName": gw.HTTPS_LISTENER}]
+        assert route["spec"]["parentRefs"] == [gw.https_parent(config.gateway)]
+        assert route["spec"]["hostnames"] == [config.gateway.host]
         (ref,) = rule["backendRefs"]
         backend = backends[service_backends[ref["name"]]["spec"]["backendRef"]["name"]]
         (endpoint,) = backend["spec"]["endpoints"]
@@ -68,13 +68,20 @@ def test_every_model_is_reachable_through_exactly_one_route(plan):
 
 def test_nothing_exposes_a_model_but_the_gateway(plan):
     """Every Service of ours is ClusterIP (the only load balancer is Envoy's, made by Envoy Gateway);
-    plain HTTPRoutes only redirect; Backends point only at model Services and are used only by routes."""
+    plain HTTPRoutes have no backends: the HTTP listener's only redirects, and the HTTPS listener's
+    answers /v1/models from Lua; Backends point only at model Services and are used only by routes."""
+    config = stack_config(plan.stack)
     for service in plan.objects("Service"):
         spec = service["spec"]
         assert spec.get("type", "ClusterIP") == "ClusterIP" and not spec.get("externalIPs"), service["metadata"]["name"]
-    for route in plan.objects("HTTPRoute"):
+    routes = named(plan, "HTTPRoute")
+    for route in routes.values():
         assert all("backendRefs" not in rule for rule in route["spec"]["rules"]), route["metadata"]["name"]
+    models = routes.pop(gw.MODELS_LIST_ROUTE)
+    assert models["spec"]["parentRefs"] == [gw.https_parent(config.gateway)]
+    for route in routes.values():
         assert [p["sectionName"] for p in route["spec"]["parentRefs"]] == [gw.HTTP_LISTENER]
+        assert config.gateway.reuse is None, "a reused Gateway's HTTP listener is its owner's"
     used = {r["name"] for route in plan.objects("AIGatewayRoute") for rule in route["spec"]["rules"] for r in rule["backendRefs"]}
     assert used == set(named(plan, "AIServiceBackend"))
     assert {b["spec"]["backendRef"]["name"] for b in plan.objects("AIServiceBackend")} == set(named(plan, "Backend"))
@@ -85,6 +92,9 @@ def test_every_https_listener_has_a_certificate_for_its_host(plan):
     config = stack_config(plan.stack)
     certificates = [c for c in plan.objects("Certificate") if not c["spec"].get("isCA")]
     issuers = named(plan, "ClusterIssuer")
+    if config.gateway.reuse is not None:
+        _reused_listener_may_name_the_certificate(plan, config, certificates)
+        return
     (gateway,) = plan.objects("Gateway")
     https = [listener for listener in gateway["spec"]["listeners"] if listener["protocol"] == "HTTPS"]
     assert https, "the gateway serves HTTPS"
@@ -102,12 +112,40 @@ def test_every_https_listener_has_a_certificate_for_its_host(plan):
     assert [listener["port"] for listener in http] == [80], "plain HTTP only to redirect (and answer ACME)"
 
 
+def _reused_listener_may_name_the_certificate(plan, config, certificates) -> None:
+    """On a reused Gateway the owner's listener terminates TLS: with `tls` the stack issues the
+    certificate here and grants the Gateway's namespace the right to name its Secret; without, neither."""
+    grants = plan.objects("ReferenceGrant")
+    if not config.gateway.issues_certificate:
+        assert not certificates and not grants
+        return
+    (certificate,) = certificates
+    assert certificate["spec"]["dnsNames"] == [config.gateway.host]
+    assert certificate["metadata"]["namespace"] == config.serving.namespace
+    (grant,) = grants
+    assert grant["metadata"]["namespace"] == config.serving.namespace
+    assert grant["spec"]["from"] == [{"group": gw.GATEWAY_API, "kind": "Gateway", "namespace": config.gateway.reuse.namespace}]
+    assert grant["spec"]["to"] == [{"group": "", "kind": "Secret", "name": certificate["spec"]["secretName"]}]
+    assert plan.outputs["gatewayListenerCertificate"] == f"{config.serving.namespace}/{certificate['spec']['secretName']}"
+
+
+def _protected_routes(config) -> list[dict]:
+    """What auth, grants and limits must cover: the stack's own Gateway's HTTPS listener (all its
+    routes), or, on a reused Gateway, every route of the stack's and nothing of anyone else's."""
+    if config.gateway.reuse is None:
+        return [{"group": gw.GATEWAY_API, "kind": "Gateway", "name": gw.NAME, "sectionName": gw.HTTPS_LISTENER}]
+    return [{"group": gw.GATEWAY_API, "kind": "HTTPRoute", "name": name}
+            for name in [*sorted(m.name for m in config.models), gw.MODELS_LIST_ROUTE]]
+
+
 def test_tenants_get_exactly_their_granted_models(plan):
     config = stack_config(plan.stack)
     served = {m.name: m.served_name for m in config.models}
     (policy,) = plan.objects("SecurityPolicy")
     spec = policy["spec"]
-    assert spec["targetRefs"] == [{"group": gw.GATEWAY_API, "kind": "Gateway", "name": gw.NAME, "sectionName": gw.HTTPS_LISTENER}]
+    assert spec["targetRefs"] == _protected_routes(config)
+    # AI Gateway names the HTTPRoute it generates after the AIGatewayRoute, in its namespace.
+    assert {r["name"] for r in spec["targetRefs"] if r["kind"] == "HTTPRoute"} <= {*named(plan, "AIGatewayRoute"), gw.MODELS_LIST_ROUTE}
     assert spec["apiKeyAuth"]["forwardClientIDHeader"] == gw.TENANT_HEADER
     assert spec["authorization"]["defaultAction"] == "Deny"
     rules = {rule["name"]: rule for rule in spec["authorization"]["rules"]}
@@ -121,9 +159,13 @@ def test_tenants_get_exactly_their_granted_models(plan):
             assert gw.MODEL_HEADER not in headers
         else:
             assert headers[gw.MODEL_HEADER] == {served[m] for m in tenant.models}
-    # A client cannot pose as a tenant: the header is dropped before authentication sets it.
-    (client,) = plan.objects("ClientTrafficPolicy")
-    assert client["spec"]["headers"]["earlyRequestHeaders"]["remove"] == [gw.TENANT_HEADER]
+    # A client cannot pose as a tenant: Envoy's API key filter overwrites the header (setCopy) on every
+    # request it lets through; on the stack's own Gateway the listener also drops it on arrival.
+    if config.gateway.reuse is None:
+        (client,) = plan.objects("ClientTrafficPolicy")
+        assert client["spec"]["headers"]["earlyRequestHeaders"]["remove"] == [gw.TENANT_HEADER]
+    else:
+        assert not plan.objects("ClientTrafficPolicy"), "a reused Gateway's listener settings are its owner's"
     # One generated key per tenant, stored only as a secret.
     (ref,) = spec["apiKeyAuth"]["credentialRefs"]
     (secret,) = [s for s in plan.objects("Secret") if s["metadata"]["name"] == ref["name"]]
@@ -138,6 +180,8 @@ def test_tenants_get_exactly_their_granted_models(plan):
 def test_limits_are_per_tenant_and_shared_across_models(plan):
     config = stack_config(plan.stack)
     (policy,) = plan.objects("BackendTrafficPolicy")
+    # Every model route, on either kind of Gateway (the /v1/models route reaches no backend).
+    assert policy["spec"]["targetRefs"] == [r for r in _protected_routes(config) if r["name"] != gw.MODELS_LIST_ROUTE]
     rules = policy["spec"].get("rateLimit", {}).get("global", {}).get("rules", [])
     expected = set()
     for t in config.gateway.tenants:
@@ -156,7 +200,8 @@ def test_limits_are_per_tenant_and_shared_across_models(plan):
         found.add((header["value"], rule["limit"]["unit"], rule["limit"]["requests"], tokens))
     assert found == expected
     redis = [d for d in plan.objects("Deployment") if d["metadata"]["name"] == gw.REDIS_NAME]
-    assert bool(redis) == bool(expected), "Redis holds the counters exactly when there are limits"
+    # The stack's own Envoy Gateway counts in a Redis of the stack's; a reused one in its owner's.
+    assert bool(redis) == (bool(expected) and config.gateway.reuse is None), "Redis exactly when limits need it"
 
 
 # Triggers that fire only when vLLM did no work for the request: it never got it, or (503) refused it
@@ -197,15 +242,32 @@ def test_rollouts_reach_only_ready_pods_and_retry_only_what_did_no_work(plan):
 
 
 def test_streams_are_not_cut_by_idle_timeouts(plan):
+    """The stream idle timeout lasts as long as a request may, and request bodies fit the buffer AI
+    Gateway's ext_proc reads them into: on the stack's own Gateway as listener settings, on a reused
+    one as route settings (which Envoy Gateway applies over its owner's listener settings)."""
     config = stack_config(plan.stack)
-    (client,) = plan.objects("ClientTrafficPolicy")
-    seconds = int(client["spec"]["timeout"]["http"]["streamIdleTimeout"].rstrip("s"))
-    assert seconds >= config.gateway.request_timeout_seconds >= 300
-    # Keepalives inside the 350 s idle timeout of an AWS NLB.
-    assert int(client["spec"]["tcpKeepalive"]["idleTime"].rstrip("s")) < 350
+    if config.gateway.reuse is None:
+        (client,) = plan.objects("ClientTrafficPolicy")
+        timeouts, buffer = client["spec"]["timeout"]["http"], client["spec"]["connection"]["bufferLimit"]
+        # Keepalives inside the 350 s idle timeout of an AWS NLB.
+        assert int(client["spec"]["tcpKeepalive"]["idleTime"].rstrip("s")) < 350
+    else:
+        (traffic,) = plan.objects("BackendTrafficPolicy")
+        timeouts, buffer = traffic["spec"]["timeout"]["http"], traffic["spec"]["requestBuffer"]["limit"]
+    assert int(timeouts["streamIdleTimeout"].rstrip("s")) >= config.gateway.request_timeout_seconds >= 300
+    assert buffer == gw.BUFFER_LIMIT == "50Mi"
 
 
 # -- NetworkPolicies ------------------------------------------------------------------------------
+
+def _envoy(config, gateway: str = "") -> Pod:
+    """The gateway's Envoy pods, or (`gateway`) those of another Gateway beside it."""
+    peer = gw.proxy_peer(config.gateway, config.serving.namespace)
+    if not gateway:
+        return Pod(peer.namespace, peer.pod_labels)
+    owner = config.gateway.reuse.namespace if config.gateway.reuse is not None else config.serving.namespace
+    return Pod(peer.namespace, owning_gateway_labels(gateway, owner))
+
 
 def _pods(plan):
     config = stack_config(plan.stack)
@@ -218,8 +280,8 @@ def _pods(plan):
     return config, {
         "vllm": Pod(namespace, model["spec"]["template"]["metadata"]["labels"]),
         "populate": Pod(namespace, job["spec"]["template"]["metadata"]["labels"]),
-        "envoy": Pod(ENVOY_GATEWAY.namespace, gw.envoy_pod_labels(namespace)),
-        "other-envoy": Pod(ENVOY_GATEWAY.namespace, gw.envoy_pod_labels("elsewhere")),
+        "envoy": _envoy(config),
+        "other-envoy": _envoy(config, gateway="elsewhere"),
         "prometheus": prometheus,
         "dns": Pod("kube-system", {"k8s-app": "kube-dns"}),
         "neighbour": Pod(namespace, {"app": "debug"}),
@@ -291,10 +353,18 @@ def test_the_evaluator_is_not_permissive():
     assert not allowed([deny], a, External("1.1.1.1"), 443)
 
 
-@pytest.mark.parametrize("kind", ["Gateway", "GatewayClass", "SecurityPolicy", "BackendTrafficPolicy", "ClientTrafficPolicy",
-                                  "EnvoyProxy", "Certificate", "NetworkPolicy"])
+OWN_GATEWAY_KINDS = ("Gateway", "GatewayClass", "ClientTrafficPolicy", "EnvoyProxy")
+
+
+@pytest.mark.parametrize("kind", [*OWN_GATEWAY_KINDS, "SecurityPolicy", "BackendTrafficPolicy", "EnvoyExtensionPolicy",
+                                  "HTTPRoute", "AIGatewayRoute", "Certificate", "NetworkPolicy"])
 def test_plan_has_every_kind_of_gateway_object(plan, kind):
-    assert plan.objects(kind)
+    """Each kind the front door needs; a reused Gateway's own objects are its owner's, and none is made."""
+    config = stack_config(plan.stack)
+    expected = not (config.gateway.reuse is not None and kind in OWN_GATEWAY_KINDS)
+    if kind == "Certificate":
+        expected = config.gateway.issues_certificate
+    assert bool(plan.objects(kind)) == expected
 
 
 def test_the_gateway_is_created_in_an_order_that_works(plan):
@@ -304,7 +374,14 @@ def test_the_gateway_is_created_in_an_order_that_works(plan):
     by_name = {r["name"]: r for r in plan.resources if r["urn"].split("::")[-2].startswith("llmstack:kubernetes:Gateway")}
     names = {r["urn"]: r["name"] for r in plan.resources}
     after = {name: {names[u] for u in dependencies(plan, r["urn"]) if u in names} for name, r in by_name.items()}
-    installs_cert_manager = stack_config(plan.stack).gateway.tls.cert_manager.install
+    config = stack_config(plan.stack)
+    if config.gateway.reuse is not None:
+        # The cluster's Envoy Gateway, AI Gateway and cert-manager hold their CRDs: nothing of theirs is installed.
+        assert not [r for r in by_name.values() if r["type"].startswith("kubernetes:helm.sh/") or "cert-manager" in r["name"]
+                    and r["type"].startswith("llmstack")]
+        assert not {"gateway-envoy-gateway", "gateway-ai-gateway", "gateway-ai-gateway-crds", "gateway-cert-manager"} & set(by_name)
+        return
+    installs_cert_manager = config.gateway.tls.cert_manager.install
     assert ("gateway-cert-manager" in after) == installs_cert_manager
     if installs_cert_manager:
         assert "gateway-envoy-gateway" in after["gateway-cert-manager"]
@@ -381,7 +458,8 @@ def _redis(plan):
 def test_redis_requires_a_password_that_only_the_rate_limiter_is_given(plan):
     deployment = _redis(plan)
     if deployment is None:
-        assert "rateLimit" not in envoy_gateway_values(plan)
+        if stack_config(plan.stack).gateway.reuse is None:
+            assert "rateLimit" not in envoy_gateway_values(plan)
         return
     resources = gateway_resources(plan)
     secret = _secret(plan, resources, "gateway-redis-auth")
@@ -414,7 +492,7 @@ def _redis_pods(plan):
         "redis": Pod(ENVOY_GATEWAY.namespace, deployment["spec"]["template"]["metadata"]["labels"]),
         "ratelimit": Pod(ENVOY_GATEWAY.namespace, gw.RATELIMIT_POD_LABELS),
         "foreign-ratelimit": Pod("default", gw.RATELIMIT_POD_LABELS),
-        "envoy": Pod(ENVOY_GATEWAY.namespace, gw.envoy_pod_labels(namespace)),
+        "envoy": Pod(ENVOY_GATEWAY.namespace, owning_gateway_labels(gw.NAME, namespace)),
         "controller": Pod(ENVOY_GATEWAY.namespace, {"control-plane": "envoy-gateway", "app.kubernetes.io/name": "gateway-helm"}),
         "neighbour": Pod(ENVOY_GATEWAY.namespace, {"app": "debug"}),
         "vllm": Pod(namespace, plan.model_deployments()[0]["spec"]["template"]["metadata"]["labels"]),
@@ -437,3 +515,59 @@ def test_only_the_rate_limiter_reaches_redis(plan):
     # Redis connects nowhere; the policy isolates Redis only, not its neighbours.
     assert not allowed(policies, redis, pods["internet"], 443)
     assert allowed(policies, pods["ratelimit"], pods["neighbour"], 8080)
+
+
+# -- /v1/models: each tenant sees exactly its grants ------------------------------------------------
+
+def run_models_script(script: str, tenant) -> tuple[str, str, dict]:
+    """Run the gateway's Lua in LuaJIT 2.1 (as Envoy does) for one GET /v1/models whose API key
+    authenticated `tenant` (None: no tenant header); returns status, content type and body."""
+    import json
+
+    from lupa.luajit21 import LuaRuntime
+
+    lua = LuaRuntime(unpack_returned_tuples=True)
+    lua.execute(script)
+    handle = lua.eval('''function(tenant, header)
+      local h = {}
+      function h:headers() return {get = function(_, name) if name == header then return tenant end end} end
+      function h:respond(headers, body) self.status, self.type, self.body = headers[":status"], headers["content-type"], body end
+      return h
+    end''')(tenant, gw.TENANT_HEADER)
+    lua.globals().envoy_on_request(handle)
+    return handle.status, handle.type, json.loads(handle.body)
+
+
+def test_each_tenant_lists_exactly_its_granted_models(plan):
+    """GET /v1/models answers each tenant with its grants (AI Gateway's own list would show every
+    model on the host to every tenant), from a route only the stack's policies cover."""
+    config = stack_config(plan.stack)
+    served = {m.name: m.served_name for m in config.models}
+    (route,) = [r for r in plan.objects("HTTPRoute") if r["metadata"]["name"] == gw.MODELS_LIST_ROUTE]
+    assert route["spec"]["hostnames"] == [config.gateway.host]
+    assert route["spec"]["rules"] == [{"matches": [{"path": {"type": "Exact", "value": "/v1/models"}, "method": "GET"}]}]
+    (policy,) = plan.objects("EnvoyExtensionPolicy")
+    assert policy["spec"]["targetRefs"] == [{"group": gw.GATEWAY_API, "kind": "HTTPRoute", "name": gw.MODELS_LIST_ROUTE}]
+    (script,) = [lua["inline"] for lua in policy["spec"]["lua"]]
+    for tenant in config.gateway.tenants:
+        granted = set(served.values()) if ALL_MODELS in tenant.models else {served[m] for m in tenant.models}
+        status, content_type, body = run_models_script(script, tenant.name)
+        assert (status, content_type) == ("200", "application/json")
+        assert body["object"] == "list" and {entry["id"] for entry in body["data"]} == granted, tenant.name
+        assert all(entry["object"] == "model" for entry in body["data"])
+    for stranger in (None, "not-a-tenant"):
+        status, _, body = run_models_script(script, stranger)
+        assert status == "403" and body["error"]["code"] == "model_not_granted"
+
+
+def test_the_models_script_quotes_what_it_embeds():
+    """Names are embedded as Lua string literals: quotes, backslashes and a Lua long-bracket close
+    in a served name come back unchanged."""
+    from components.core.gateway.spec import GatewaySpec
+
+    spec = GatewaySpec.model_validate({"host": "llm.example.com", "tenants": [
+        {"name": "a", "models": ["odd"]}, {"name": "b", "models": ["plain"]}]})
+    odd = 'org/m"\\]]==]\n'
+    script = gw.models_list_script(spec.tenants, {"odd": odd, "plain": "org/plain"})
+    assert [e["id"] for e in run_models_script(script, "a")[2]["data"]] == [odd]
+    assert [e["id"] for e in run_models_script(script, "b")[2]["data"]] == ["org/plain"]

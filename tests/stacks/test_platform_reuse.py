@@ -1,9 +1,10 @@
-"""A cluster that already runs platform parts: the shared-platform stack reuses cert-manager, the
-Prometheus Operator stack (with Grafana) and KEDA. None of them is installed again (no chart, no CRD,
-no webhook), and every object that depends on them is still created and wired to the cluster's:
+"""A cluster that already runs platform parts: the shared-platform stack reuses a Gateway (Envoy
+Gateway with AI Gateway), cert-manager, the Prometheus Operator stack (with Grafana) and KEDA. None
+of them is installed again (no chart, no CRD, no webhook), and every object that depends on them is
+still created and wired to the cluster's: routes and policies on the Gateway's listener,
 ServiceMonitors and rules with the labels its Prometheus selects, dashboards for its Grafana's
-sidecar, ScaledObjects that query it, NetworkPolicies that let its Prometheus pods scrape the models,
-and the gateway's certificate from the cluster's ClusterIssuer."""
+sidecar, ScaledObjects that query it, NetworkPolicies that let its Envoy and Prometheus pods reach
+the models, and the gateway's certificate from the cluster's ClusterIssuer."""
 
 from __future__ import annotations
 
@@ -23,16 +24,20 @@ def shared(plans):
 
 
 def test_reused_parts_are_not_installed(shared):
-    releases = sorted(p.name for p in (shared.path / "releases").iterdir())
-    assert releases == ["envoy-ai-gateway-system-ai-gateway-crds-helm.yaml", "envoy-ai-gateway-system-ai-gateway-helm.yaml",
-                        "envoy-gateway-system-gateway-helm.yaml"]
+    releases = shared.path / "releases"
+    assert not releases.exists() or not list(releases.iterdir()), "no chart at all"
+    assert not [r for r in shared.resources if r["type"].startswith("kubernetes:helm.sh/")]
     types = {r["type"] for r in shared.resources}
     assert "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition" not in types
     assert not [r for r in shared.resources if "CertManager" in r["type"] or r["type"].endswith("ClusterIssuer")]
     assert not [o for o in shared.objects() if o["kind"] in ("ClusterIssuer", "ValidatingWebhookConfiguration",
                                                              "MutatingWebhookConfiguration")]
     namespaces = {o["metadata"]["name"] for o in shared.objects("Namespace")}
-    assert not namespaces & {"monitoring", "keda", "cert-manager"}, "the cluster's namespaces are not the stack's to own"
+    assert not namespaces & {"monitoring", "keda", "cert-manager", "envoy-gateway-system", "envoy-ai-gateway-system",
+                             "platform-gateways"}, "the cluster's namespaces are not the stack's to own"
+    kinds = {o["kind"] for o in shared.objects()}
+    assert not kinds & {"Gateway", "GatewayClass", "EnvoyProxy", "ClientTrafficPolicy"}, "the Gateway is its owner's"
+    assert not [d for d in shared.objects("Deployment") if "redis" in d["metadata"]["name"]], "limits count in its backend"
 
 
 def test_objects_that_depend_on_reused_parts_are_wired_to_them(shared):
@@ -65,12 +70,17 @@ def test_the_clusters_prometheus_may_scrape_the_models_and_nothing_else_of_it(sh
 
 
 def test_the_plan_says_what_is_installed_and_what_is_reused():
-    parts = dict(line.strip().split("  ", 1) for line in platform_parts(stack_config(STACK))[1:])
+    lines = platform_parts(stack_config(STACK))[1:]
+    needs = [line for line in lines if "the reused Gateway must:" in line]
+    assert any("admit routes from namespace search-llm on listener https-search" in n for n in needs)
+    assert any("name Secret search-llm/llmstack-gateway-tls" in n for n in needs)
+    parts = dict(line.strip().split("  ", 1) for line in lines if line not in needs)
     parts = {k.strip(): v.strip() for k, v in parts.items()}
     assert parts["cert-manager"] == "reused (the cluster's, in cert-manager)"
     assert parts["kube-prometheus-stack"] == "reused (http://kube-prometheus-stack-prometheus.monitoring.svc:9090)"
     assert parts["KEDA"] == "reused (the cluster's)"
-    assert parts["Envoy Gateway and AI Gateway"] == "installed"
+    assert parts["Envoy Gateway and AI Gateway"] == ("reused (Gateway platform-gateways/shared, listener https-search; "
+                                                     "Envoy Gateway v1.8.3, AI Gateway v1.1.0)")
     prod = {line.split("  ")[0].strip(): line for line in platform_parts(stack_config("prod"))[1:]}
     assert all("installed" in line for line in prod.values())
 
@@ -79,6 +89,52 @@ def _reuse_prometheus(config):
     config["llmstack:monitoring"] = {"reuse": {"prometheus": {
         "url": "http://prometheus.monitoring.svc:9090", "namespace": "monitoring", "podLabels": {"app": "prometheus"}}}}
     config.pop("llmstack:alertingSecrets", None)
+
+
+def _reuse_gateway(config, **extra):
+    config["llmstack:gateway"]["reuse"] = {"namespace": "gateways", "name": "shared", "listener": "https",
+                                           "envoyGatewayVersion": "v1.8.3", "aiGatewayVersion": "v1.1.0", **extra}
+    for own in ("tls", "replicas", "serviceType", "loadBalancerAnnotations"):  # the Gateway's owner's
+        config["llmstack:gateway"].pop(own, None)
+
+
+def _limited(config):
+    config["llmstack:gateway"]["tenants"] = [{"name": "a", "models": ["*"]}, {"name": "b", "models": ["*"], "tokensPerDay": 9}]
+
+
+@pytest.mark.parametrize("mutate, expected", [
+    (lambda c: (_reuse_gateway(c), c["llmstack:gateway"].update(replicas=3)),
+     "gateway: replicas configure the stack's own Envoy proxies, but reuse attaches to the cluster's "
+     "Gateway, whose owner sets them: remove them, or remove reuse"),
+    (lambda c: (_reuse_gateway(c, globalRateLimit=False), _limited(c)),
+     "gateway.tenants[1].tokensPerDay: limits are counted by the existing Envoy Gateway's global rate "
+     "limit backend; set reuse.globalRateLimit: true"),
+    (lambda c: (_reuse_gateway(c, aiGatewayVersion="v0.7.0")),
+     "gateway.reuse.aiGatewayVersion: Envoy AI Gateway v0.7.0 is older than v1.1.0"),
+    (lambda c: (_reuse_gateway(c, envoyGatewayVersion="1.8")),
+     "gateway.reuse.envoyGatewayVersion: '1.8' is not a release version such as v1.8.3"),
+    (lambda c: (_reuse_gateway(c), c["llmstack:gateway"].update(
+        tls={"issuer": {"type": "acme", "email": "ops@example.com", "challenge": "http01"}})),
+     "gateway: an ACME HTTP-01 challenge is answered through the Gateway's port 80 listener"),
+])
+def test_contradictions_with_a_reused_gateway_are_config_errors(tmp_path, mutate, expected):
+    lines = fail_in_process(tmp_path, mutate)
+    assert [line for line in lines if line.startswith(expected)] == lines, lines
+
+
+def test_a_reused_gateway_without_tls_issues_no_certificate(tmp_path):
+    from tests.conftest import load_plan, run_plan
+
+    def mutate(config):
+        _reuse_gateway(config, globalRateLimit=True)
+
+    proc = run_plan("reuse-gateway", tmp_path / "out", broken_stack(tmp_path, mutate))
+    assert proc.returncode == 0, proc.stderr
+    plan = load_plan("reuse-gateway", tmp_path / "out")
+    assert not plan.objects("Certificate") and not plan.objects("ReferenceGrant") and not plan.objects("ClusterIssuer")
+    assert not [r for r in plan.resources if "CertManager" in r["type"]]
+    assert "gatewayListenerCertificate" not in plan.outputs and "howToTrustTheCa" not in plan.outputs
+    assert plan.objects("AIGatewayRoute") and plan.objects("SecurityPolicy")
 
 
 @pytest.mark.parametrize("mutate, expected", [

@@ -48,6 +48,11 @@ AI_GATEWAY = Chart("ai-gateway-helm", "v1.1.0", "oci://docker.io/envoyproxy", "e
 # cert-manager/cert-manager deploy/charts/cert-manager, tag v1.21.1 (commit 24e33194; Kubernetes 1.33-1.36),
 # installed through pulumi-kubernetes-cert-manager 0.2.0, which pins no version of its own.
 CERT_MANAGER = Chart("cert-manager", "v1.21.1", "https://charts.jetstack.io", "cert-manager")
+# The oldest releases of a cluster's own gateway the stack attaches to (gateway.reuse): AI Gateway
+# v1.1.0 is the first whose v1beta1 API the routes use (CRDs in tests/data/crds), and it requires
+# Envoy Gateway v1.8.1+ (its site/docs/compatibility.md); the policies are validated against v1.8.3.
+REUSED_AI_GATEWAY_MINIMUM = "v1.1.0"
+REUSED_ENVOY_GATEWAY_MINIMUM = "v1.8.1"
 
 CHARTS = (GPU_OPERATOR, CLUSTER_AUTOSCALER, KUBE_PROMETHEUS_STACK, KEDA, ENVOY_GATEWAY, AI_GATEWAY_CRDS, AI_GATEWAY, CERT_MANAGER)
 # Namespaces Kubernetes itself owns (kube-node-lease holds node heartbeats).

@@ -12,6 +12,7 @@ Secrets (components/kubernetes/_base.replaceable_secret) whose names the builder
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any, Optional, Sequence
 
 from ..catalog.charts import AI_GATEWAY, CERT_MANAGER, ENVOY_GATEWAY
@@ -21,7 +22,7 @@ from ..labels import selector_labels
 from ..manifests import vllm
 from ..manifests.network import Peer
 from ..manifests.security import PULL_IF_NOT_PRESENT, TAG_NOT_DIGEST, container_security_context, scan_exceptions
-from .spec import ALL_MODELS, AcmeIssuer, ExistingIssuer, GatewaySpec, SelfSignedIssuer, Tenant
+from .spec import ALL_MODELS, AcmeIssuer, ExistingIssuer, GatewaySpec, SelfSignedIssuer, Tenant, owning_gateway_labels
 
 GATEWAY_API = "gateway.networking.k8s.io"
 GATEWAY_API_VERSION = f"{GATEWAY_API}/v1"
@@ -45,16 +46,14 @@ COST_METADATA_NAMESPACE = "io.envoy.ai_gateway"
 TOTAL_TOKENS_KEY = "llm_total_token"
 LLM_REQUEST_COSTS = (("llm_input_token", "InputToken"), ("llm_output_token", "OutputToken"), (TOTAL_TOKENS_KEY, "TotalToken"))
 
-# Envoy proxy pods: labels Envoy Gateway v1.8.3 puts on them (internal/gatewayapi EnvoyAppLabel and
-# owning-gateway labels); they run in the Envoy Gateway namespace (deploy type ControllerNamespace).
-def envoy_pod_labels(gateway_namespace: str) -> dict[str, str]:
-    return {
-        "app.kubernetes.io/name": "envoy",
-        "app.kubernetes.io/component": "proxy",
-        "app.kubernetes.io/managed-by": "envoy-gateway",
-        "gateway.envoyproxy.io/owning-gateway-name": NAME,
-        "gateway.envoyproxy.io/owning-gateway-namespace": gateway_namespace,
-    }
+
+
+def proxy_peer(spec: GatewaySpec, serving_namespace: str) -> Peer:
+    """The Envoy pods that serve the gateway (AI Gateway's ext_proc runs inside them): the stack's own
+    Gateway's, in the Envoy Gateway namespace (deploy type ControllerNamespace), or the reused one's."""
+    if spec.reuse is not None:
+        return Peer(spec.reuse.proxies.namespace, spec.reuse.proxy_pod_labels())
+    return Peer(ENVOY_GATEWAY.namespace, owning_gateway_labels(NAME, serving_namespace))
 
 
 ENVOY_GATEWAY_NAMESPACE = ENVOY_GATEWAY.namespace
@@ -115,6 +114,27 @@ def _gateway_ref(section: Optional[str] = None) -> dict:
     if section:
         ref["sectionName"] = section
     return ref
+
+
+def https_parent(spec: GatewaySpec) -> dict:
+    """The listener the routes attach to: the stack's Gateway's HTTPS listener, or the reused one's."""
+    if spec.reuse is None:
+        return _gateway_ref(HTTPS_LISTENER)
+    return {"group": GATEWAY_API, "kind": "Gateway", "namespace": spec.reuse.namespace, "name": spec.reuse.name,
+            "sectionName": spec.reuse.listener}
+
+
+def _route_ref(name: str) -> dict:
+    return {"group": GATEWAY_API, "kind": "HTTPRoute", "name": name}
+
+
+def policy_targets(spec: GatewaySpec, models: Sequence[str], extra_routes: Sequence[str] = ()) -> list[dict]:
+    """What the security and traffic policies attach to: the stack's own Gateway's HTTPS listener
+    (every route on it); on a reused Gateway, which serves others too, only the stack's routes: the
+    HTTPRoute AI Gateway generates for each AIGatewayRoute (same name and namespace) and `extra_routes`."""
+    if spec.reuse is None:
+        return [_gateway_ref(HTTPS_LISTENER)]
+    return [_route_ref(name) for name in [*sorted(models), *extra_routes]]
 
 
 # -- Envoy Gateway infrastructure -------------------------------------------------------------------
@@ -233,36 +253,118 @@ def ai_service_backend(model: str, namespace: Any, labels: dict) -> dict:
     }
 
 
-def ai_gateway_route(model: str, served_name: str, request_timeout_seconds: int, namespace: Any, labels: dict) -> dict:
-    """Requests whose body names `served_name` go to the model's backend. AI Gateway generates an
-    HTTPRoute of the same name; its default 60 s request timeout would cut long streams."""
+def ai_gateway_route(spec: GatewaySpec, model: str, served_name: str, namespace: Any, labels: dict) -> dict:
+    """Requests for the host whose body names `served_name` go to the model's backend. AI Gateway
+    generates an HTTPRoute of the same name (ai-gateway v1.1.0 internal/controller/ai_gateway_route.go:
+    one rule per rule, plus a catch-all that answers unknown models), carrying the host, so that on a
+    shared listener it answers for this host only (and `/v1/models` lists this host's models only);
+    its default 60 s request timeout would cut long streams."""
     return {
         "apiVersion": AI_API_VERSION, "kind": "AIGatewayRoute",
         "metadata": _meta(model, namespace, labels),
         "spec": {
-            "parentRefs": [_gateway_ref(HTTPS_LISTENER)],
+            "parentRefs": [https_parent(spec)],
+            "hostnames": [spec.host],
             "llmRequestCosts": [{"metadataKey": key, "type": kind} for key, kind in LLM_REQUEST_COSTS],
             "rules": [{
                 "name": model,
                 "matches": [{"headers": [{"type": "Exact", "name": MODEL_HEADER, "value": served_name}]}],
                 "backendRefs": [{"name": model}],
-                "timeouts": {"request": f"{request_timeout_seconds}s"},
+                "timeouts": {"request": f"{spec.request_timeout_seconds}s"},
             }],
+        },
+    }
+
+
+# -- /v1/models: each tenant's granted models ---------------------------------------------------------
+
+MODELS_LIST_ROUTE = "llmstack-models"
+MODELS_PATH = "/v1/models"
+MODEL_OWNER = "llmstack"
+
+
+def models_list(served_names: Sequence[str]) -> dict:
+    """An OpenAI list of models (GET /v1/models), as AI Gateway v1.1.0 writes one."""
+    return {"object": "list", "data": [{"id": name, "object": "model", "created": 0, "owned_by": MODEL_OWNER}
+                                       for name in sorted(served_names)]}
+
+
+def _lua_string(text: str) -> str:
+    """A Lua string literal for ASCII text (json.dumps output is ASCII)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def models_list_script(tenants: Sequence[Tenant], served_names: dict[str, str]) -> str:
+    """Envoy Lua (LuaJIT, Lua 5.1) answering GET /v1/models with the tenant's granted models.
+
+    AI Gateway's own answer lists every model on the host to every tenant, and is sent from its
+    ext_proc before authorization runs. This runs after API key authentication, which has set the
+    tenant header (Envoy Gateway v1.8.3 orders api_key_auth before lua: internal/xds/translator/
+    httpfilters.go), and answers before the grant check, which a request naming no model would fail."""
+    lists = []
+    for tenant in sorted(tenants, key=lambda t: t.name):
+        names = served_names.values() if ALL_MODELS in tenant.models else [served_names[m] for m in tenant.models]
+        lists.append(f"  [{_lua_string(tenant.name)}] = {_lua_string(json.dumps(models_list(names), separators=(',', ':')))},")
+    refused = json.dumps({"error": {"message": "no models are granted to this key", "type": "invalid_request_error",
+                                    "code": "model_not_granted"}}, separators=(",", ":"))
+    return "\n".join([
+        "-- llmstack: GET /v1/models lists the calling tenant's granted models only.",
+        "local lists = {",
+        *lists,
+        "}",
+        "",
+        "function envoy_on_request(request_handle)",
+        f"  local tenant = request_handle:headers():get({_lua_string(TENANT_HEADER)})",
+        "  local body = tenant and lists[tenant]",
+        "  if body == nil then",
+        f"    request_handle:respond({{[\":status\"] = \"403\", [\"content-type\"] = \"application/json\"}}, {_lua_string(refused)})",
+        "    return",
+        "  end",
+        "  request_handle:respond({[\":status\"] = \"200\", [\"content-type\"] = \"application/json\"}, body)",
+        "end",
+        "",
+    ])
+
+
+def models_list_route(spec: GatewaySpec, namespace: Any, labels: dict) -> dict:
+    """GET /v1/models for the host: an exact path, so it takes precedence over the prefix routes AI
+    Gateway generates (Gateway API route precedence), and not an AI Gateway route, so its ext_proc
+    stays off here. It has no backend: the Lua policy answers every request it matches."""
+    return {
+        "apiVersion": GATEWAY_API_VERSION, "kind": "HTTPRoute",
+        "metadata": _meta(MODELS_LIST_ROUTE, namespace, labels),
+        "spec": {
+            "parentRefs": [https_parent(spec)],
+            "hostnames": [spec.host],
+            "rules": [{"matches": [{"path": {"type": "Exact", "value": MODELS_PATH}, "method": "GET"}]}],
+        },
+    }
+
+
+def models_list_policy(spec: GatewaySpec, served_names: dict[str, str], namespace: Any, labels: dict) -> dict:
+    return {
+        "apiVersion": ENVOY_API_VERSION, "kind": "EnvoyExtensionPolicy",
+        "metadata": _meta(MODELS_LIST_ROUTE, namespace, labels),
+        "spec": {
+            "targetRefs": [_route_ref(MODELS_LIST_ROUTE)],
+            "lua": [{"type": "Inline", "inline": models_list_script(spec.tenants, served_names)}],
         },
     }
 
 
 # -- Policies -----------------------------------------------------------------------------------------
 
-def security_policy(tenants: Sequence[Tenant], served_names: dict[str, str], api_keys_secret: Any, namespace: Any,
+def security_policy(spec: GatewaySpec, served_names: dict[str, str], api_keys_secret: Any, namespace: Any,
                     labels: dict) -> dict:
     """API key -> tenant (401 without a known key); tenant x model grant (403 otherwise). The HTTP
     listener is left open: it only redirects, and ACME must reach its challenges there.
 
     `api_keys_secret`: name of the Secret holding one entry per tenant, the tenant's name mapping to
-    its key (the pinned CRD: each key is stored under the client id)."""
+    its key (the pinned CRD: each key is stored under the client id). Envoy's API key filter sets the
+    tenant header itself (api_key_auth.cc: headers.setCopy), so a client's own copy never survives
+    authentication."""
     rules = []
-    for tenant in tenants:
+    for tenant in spec.tenants:
         principal = [{"name": TENANT_HEADER, "values": [tenant.name]}]
         if ALL_MODELS not in tenant.models:
             principal.append({"name": MODEL_HEADER, "values": sorted(served_names[m] for m in tenant.models)})
@@ -271,7 +373,7 @@ def security_policy(tenants: Sequence[Tenant], served_names: dict[str, str], api
         "apiVersion": ENVOY_API_VERSION, "kind": "SecurityPolicy",
         "metadata": _meta(NAME, namespace, labels),
         "spec": {
-            "targetRefs": [_gateway_ref(HTTPS_LISTENER)],
+            "targetRefs": policy_targets(spec, list(served_names), [MODELS_LIST_ROUTE]),
             "apiKeyAuth": {
                 "credentialRefs": [{"group": "", "kind": "Secret", "name": api_keys_secret}],
                 # Envoy strips a leading "Bearer ", so OpenAI clients' `Authorization: Bearer <key>` works.
@@ -305,14 +407,22 @@ def rate_limit_rules(tenants: Sequence[Tenant]) -> list[dict]:
     return rules
 
 
-def backend_traffic_policy(tenants: Sequence[Tenant], namespace: Any, labels: dict) -> dict:
+def backend_traffic_policy(gateway: GatewaySpec, models: Sequence[str], namespace: Any, labels: dict) -> dict:
+    """Retries, DNS refresh and every tenant's limits. On a reused Gateway, whose listener settings
+    (ClientTrafficPolicy) belong to its owner, the routes carry what streams need themselves: a stream
+    idle timeout as long as a request may last (Envoy Gateway v1.8.3 sets it as the route's idle
+    timeout, over the listener's), and a 50 MiB request buffer (the buffer filter raises the request's
+    buffer limit, and AI Gateway puts its ext_proc after it: post_translate_modify.go)."""
     spec: dict = {
-        "targetRefs": [_gateway_ref(HTTPS_LISTENER)],
+        "targetRefs": policy_targets(gateway, models),
         "retry": {"numRetries": 2, "retryOn": {"triggers": RETRY_TRIGGERS, "httpStatusCodes": RETRY_STATUS_CODES},
                   "perRetry": {"backOff": {"baseInterval": "100ms", "maxInterval": "1s"}}},
         "dns": {"dnsRefreshRate": f"{DNS_REFRESH_SECONDS}s", "respectDnsTtl": False},
     }
-    rules = rate_limit_rules(tenants)
+    if gateway.reuse is not None:
+        spec["timeout"] = {"http": {"streamIdleTimeout": f"{gateway.request_timeout_seconds}s"}}
+        spec["requestBuffer"] = {"limit": BUFFER_LIMIT}
+    rules = rate_limit_rules(gateway.tenants)
     if rules:
         spec["rateLimit"] = {"global": {"rules": rules}}
     return {"apiVersion": ENVOY_API_VERSION, "kind": "BackendTrafficPolicy",
@@ -389,6 +499,19 @@ def certificate(spec: GatewaySpec, namespace: Any, labels: dict) -> dict:
         "metadata": _meta(NAME, namespace, labels),
         "spec": {"secretName": TLS_SECRET, "dnsNames": [spec.host], "issuerRef": issuer_ref(spec),
                  "privateKey": {"algorithm": "ECDSA", "size": 256, "rotationPolicy": "Always"}},
+    }
+
+
+def certificate_grant(spec: GatewaySpec, namespace: Any, labels: dict) -> dict:
+    """With a reused Gateway: lets Gateways in its namespace read the certificate's Secret here, so its
+    listener can name it (certificateRefs with this namespace); Gateway API refuses such a reference
+    without a ReferenceGrant in the Secret's namespace."""
+    assert spec.reuse is not None
+    return {
+        "apiVersion": f"{GATEWAY_API}/v1beta1", "kind": "ReferenceGrant",
+        "metadata": _meta(TLS_SECRET, namespace, labels),
+        "spec": {"from": [{"group": GATEWAY_API, "kind": "Gateway", "namespace": spec.reuse.namespace}],
+                 "to": [{"group": "", "kind": "Secret", "name": TLS_SECRET}]},
     }
 
 

@@ -11,9 +11,9 @@ from typing import Annotated, Literal, Optional, Union
 
 import pydantic
 
-from ..catalog.charts import CERT_MANAGER
+from ..catalog.charts import AI_GATEWAY, CERT_MANAGER, ENVOY_GATEWAY, REUSED_AI_GATEWAY_MINIMUM, REUSED_ENVOY_GATEWAY_MINIMUM
 from ..base import Spec
-from ..cluster import DnsLabel
+from ..cluster import DnsLabel, DnsSubdomain, Labels
 
 ALL_MODELS = "*"
 LETSENCRYPT = {
@@ -95,6 +95,74 @@ class TlsSpec(Spec):
                                                    description="install cert-manager, or use the cluster's")
 
 
+_VERSION = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)$")
+
+
+def version_tuple(value: str) -> tuple[int, int, int]:
+    match = _VERSION.match(value)
+    if match is None:
+        raise ValueError(f"'{value}' is not a release version such as v1.8.3")
+    major, minor, patch = (int(part) for part in match.groups())
+    return major, minor, patch
+
+
+def _at_least(minimum: str, what: str, validated: str):
+    def check(value: str) -> str:
+        if version_tuple(value) < version_tuple(minimum):
+            raise ValueError(f"{what} {value} is older than {minimum}, the oldest whose API the stack's routes and "
+                             f"policies are written for (validated against {validated}); upgrade it, or let the stack "
+                             "install its own gateway (remove gateway.reuse)")
+        return value
+    return pydantic.AfterValidator(check)
+
+
+class GatewayProxies(Spec):
+    """Where the existing Gateway's Envoy pods run, and their labels: the models' NetworkPolicy admits
+    only these pods (AI Gateway's ext_proc runs inside them)."""
+
+    namespace: DnsLabel = pydantic.Field(default=ENVOY_GATEWAY.namespace, description=(
+        "its Envoy pods' namespace: Envoy Gateway's own namespace (the default deploy type), or the "
+        "Gateway's namespace with the GatewayNamespace deploy type"))
+    pod_labels: Optional[Labels] = pydantic.Field(default=None, min_length=1, description=(
+        "unset: the owning-gateway labels Envoy Gateway puts on a Gateway's Envoy pods"))
+
+
+class ExistingGateway(Spec):
+    """A Gateway the cluster already runs, on Envoy Gateway with Envoy AI Gateway: the stack installs
+    neither and attaches its routes and policies to one of the Gateway's HTTPS listeners, which must
+    admit routes from the serving namespace (`allowedRoutes`)."""
+
+    namespace: DnsLabel = pydantic.Field(description="the Gateway's namespace")
+    name: DnsSubdomain = pydantic.Field(description="the Gateway's name")
+    listener: DnsLabel = pydantic.Field(description="its HTTPS listener (sectionName) for `host`: a hostname that "
+                                                    "covers it (or none), and TLS terminated")
+    envoy_gateway_version: Annotated[str, _at_least(REUSED_ENVOY_GATEWAY_MINIMUM, "Envoy Gateway", ENVOY_GATEWAY.version)] = pydantic.Field(
+        description="the version of the cluster's Envoy Gateway, e.g. v1.8.3")
+    ai_gateway_version: Annotated[str, _at_least(REUSED_AI_GATEWAY_MINIMUM, "Envoy AI Gateway", AI_GATEWAY.version)] = pydantic.Field(
+        description="the version of the cluster's Envoy AI Gateway, e.g. v1.1.0")
+    global_rate_limit: bool = pydantic.Field(default=False, description=(
+        "its Envoy Gateway has a global rate limit backend (config.envoyGateway.rateLimit.backend): tenants' "
+        "limits need one"))
+    proxies: GatewayProxies = pydantic.Field(default_factory=GatewayProxies, description="its Envoy pods")
+
+    def proxy_pod_labels(self) -> dict[str, str]:
+        if self.proxies.pod_labels is not None:
+            return dict(self.proxies.pod_labels)
+        return owning_gateway_labels(self.name, self.namespace)
+
+
+# Envoy proxy pods: labels Envoy Gateway v1.8.3 puts on them (internal/gatewayapi EnvoyAppLabel and
+# owning-gateway labels).
+def owning_gateway_labels(name: str, namespace: str) -> dict[str, str]:
+    return {
+        "app.kubernetes.io/name": "envoy",
+        "app.kubernetes.io/component": "proxy",
+        "app.kubernetes.io/managed-by": "envoy-gateway",
+        "gateway.envoyproxy.io/owning-gateway-name": name,
+        "gateway.envoyproxy.io/owning-gateway-namespace": namespace,
+    }
+
+
 # Envoy Gateway v1.8.3's BackendTrafficPolicy (tests/data/crds) takes a global rate limit's
 # `limit.requests` up to 4294967295 (a uint32) and at most 256 rules; the SecurityPolicy takes at most
 # 256 values in one principal header (a tenant's granted models). All tenants' limits live in one
@@ -139,6 +207,29 @@ class GatewaySpec(Spec):
     load_balancer_annotations: dict[str, str] = pydantic.Field(
         default_factory=dict, description="added to the cluster's own annotations of the gateway's LoadBalancer Service"
     )
+    reuse: Optional[ExistingGateway] = pydantic.Field(default=None, description=(
+        "attach to a Gateway the cluster already runs; unset: the stack installs Envoy Gateway and AI Gateway"))
+
+    @property
+    def issues_certificate(self) -> bool:
+        """The stack issues the listener's certificate: always with its own Gateway; with a reused one
+        only when `tls` is given (the listener then refers to it across namespaces)."""
+        return self.reuse is None or "tls" in self.model_fields_set
+
+    @pydantic.model_validator(mode="after")
+    def _own_settings_need_own_gateway(self) -> "GatewaySpec":
+        if self.reuse is None:
+            return self
+        own = sorted(f for f in ("replicas", "service_type", "load_balancer_annotations") if f in self.model_fields_set)
+        if own:
+            names = ", ".join(type(self).model_fields[f].alias or f for f in own)
+            raise ValueError(f"{names} configure the stack's own Envoy proxies, but reuse attaches to the cluster's "
+                             "Gateway, whose owner sets them: remove them, or remove reuse")
+        if self.http01:
+            raise ValueError("an ACME HTTP-01 challenge is answered through the Gateway's port 80 listener, which the "
+                             "Gateway's owner runs: use challenge dns01-cloudflare or an existing ClusterIssuer, or "
+                             "leave tls out and let the listener's own certificate serve the host")
+        return self
 
     @property
     def http01(self) -> bool:
@@ -155,6 +246,20 @@ class GatewaySpec(Spec):
                 raise ValueError(f"tenant '{tenant.name}' is listed twice")
             seen.add(tenant.name)
         return tenants
+
+    @pydantic.model_validator(mode="after")
+    def _limits_need_a_rate_limit_backend(self) -> "GatewaySpec":
+        if self.reuse is None or self.reuse.global_rate_limit:
+            return self
+        for t, tenant in enumerate(self.tenants):
+            for field in ("requests_per_minute", "tokens_per_minute", "tokens_per_day"):
+                if getattr(tenant, field) is not None:
+                    alias = Tenant.model_fields[field].alias or field
+                    raise ValueError(
+                        f"tenants[{t}].{alias}: limits are counted by the existing Envoy Gateway's global rate limit "
+                        "backend; set reuse.globalRateLimit: true once its owner has configured one (Envoy Gateway "
+                        "answers 500 to limited requests without it), or drop the tenant's limits")
+        return self
 
     @pydantic.field_validator("tenants")
     @classmethod
