@@ -151,8 +151,9 @@ class ExistingGateway(Spec):
         return owning_gateway_labels(self.name, self.namespace)
 
 
-# Envoy proxy pods: labels Envoy Gateway v1.8.3 puts on them (internal/gatewayapi EnvoyAppLabel and
-# owning-gateway labels).
+# Envoy proxy pods: the labels Envoy Gateway v1.8.3 puts on a Gateway's Envoy pods: EnvoyAppLabel
+# (internal/infrastructure/kubernetes/proxy/resource.go) and the owning-gateway labels
+# (internal/gatewayapi/translator.go OwningGatewayNameLabel, OwningGatewayNamespaceLabel).
 def owning_gateway_labels(name: str, namespace: str) -> dict[str, str]:
     return {
         "app.kubernetes.io/name": "envoy",
