@@ -1,4 +1,4 @@
-"""The stack program: config -> platform -> monitoring -> serving -> gateway -> exports."""
+"""The stack program: config -> platform -> serving namespace -> monitoring -> models -> gateway -> exports."""
 
 from __future__ import annotations
 
@@ -40,13 +40,19 @@ def build_platform(config: StackConfig) -> Platform:
     return ExistingCluster("cluster", args).platform
 
 
-def build_monitoring(config: StackConfig, plan: StackPlan, platform: Platform) -> Optional[Monitoring]:
-    if config.monitoring is None or not config.monitoring.enabled:
+def _monitored(config: StackConfig) -> bool:
+    return config.monitoring is not None and config.monitoring.enabled
+
+
+def build_monitoring(config: StackConfig, plan: StackPlan, platform: Platform,
+                     namespace: ServingNamespace) -> Optional[Monitoring]:
+    if config.monitoring is None or not _monitored(config):
         return None
     models = [alerted_model(model.model, model.cache_class) for model in plan.models.values() if model.cache_class]
     monitoring = Monitoring("monitoring", MonitoringArgs(
         spec=config.monitoring, system=platform.cluster.system, cost=_cost(config),
-        serving_namespace=config.serving.namespace, models=models, grafana_admin_password=config.grafana_admin_password,
+        serving_namespace=config.serving.namespace, serving_namespace_output=namespace.namespace,
+        models=models, grafana_admin_password=config.grafana_admin_password,
         alerting_secrets=config.alerting_secrets,
     ), platform.resource_options())
     if monitoring.grafana_admin_password is not None:
@@ -64,11 +70,11 @@ def _model_monitoring(config: StackConfig, model, monitoring: Optional[Monitorin
                                service_monitor_labels=existing.service_monitor_labels if existing is not None else {})
 
 
-def _network(config: StackConfig, monitoring: Optional[Monitoring]) -> dict:
+def _network(config: StackConfig) -> dict:
     """Who may reach the serving namespace's pods: the gateway's Envoy pods, Prometheus, ACME solvers."""
     return {
         "gateway": gateway_objects.proxy_peer(config.gateway, config.serving.namespace),
-        "scrapers": _scrapers(config) if monitoring is not None else None,
+        "scrapers": _scrapers(config) if _monitored(config) else None,
         "acme_solver": (gateway_objects.ACME_SOLVER_LABELS, gateway_objects.ACME_SOLVER_PORT) if config.gateway.http01 else None,
     }
 
@@ -81,13 +87,16 @@ def _scrapers(config: StackConfig) -> Peer:
     return Peer(KUBE_PROMETHEUS_STACK.namespace, PROMETHEUS_POD_LABELS)
 
 
-def build_serving(config: StackConfig, plan: StackPlan, platform: Platform,
-                  monitoring: Optional[Monitoring] = None) -> tuple[ServingNamespace, dict[str, VllmModel]]:
+def build_namespace(config: StackConfig, platform: Platform) -> ServingNamespace:
+    return ServingNamespace("serving", ServingNamespaceArgs(
+        name=config.serving.namespace, cost=_cost(config), hf_token=config.hf_token, **_network(config)),
+        platform.resource_options())
+
+
+def build_serving(config: StackConfig, plan: StackPlan, platform: Platform, namespace: ServingNamespace,
+                  monitoring: Optional[Monitoring] = None) -> dict[str, VllmModel]:
     cost = _cost(config)
     opts = platform.resource_options()
-    network = _network(config, monitoring)
-    namespace = ServingNamespace("serving", ServingNamespaceArgs(
-        name=config.serving.namespace, cost=cost, hf_token=config.hf_token, **network), opts)
     served = {}
     for index, model in enumerate(config.models):
         planned, path = plan.models[model.name], f"models[{index}]"
@@ -102,7 +111,7 @@ def build_serving(config: StackConfig, plan: StackPlan, platform: Platform,
             namespace=namespace.namespace, model=model, pool=planned.pool, plan=planned, cache_claim=cache.claim_name,
             cache_ready=cache.populated, cost=cost, config_path=path, monitoring=scraping,
         ), opts)
-    return namespace, served
+    return served
 
 
 def build_gateway(config: StackConfig, platform: Platform, namespace: ServingNamespace,
@@ -136,8 +145,9 @@ def main() -> None:
     stack = load_from_pulumi()
     config = stack.config
     platform = build_platform(config)
-    monitoring = build_monitoring(config, stack.plan, platform)
-    namespace, served = build_serving(config, stack.plan, platform, monitoring)
+    namespace = build_namespace(config, platform)
+    monitoring = build_monitoring(config, stack.plan, platform, namespace)
+    served = build_serving(config, stack.plan, platform, namespace, monitoring)
     build_gateway(config, platform, namespace, served)
     pulumi.export("namespace", config.serving.namespace)
     pulumi.export("endpoints", {name: model.endpoint for name, model in served.items()})

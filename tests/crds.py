@@ -12,7 +12,13 @@ import yaml
 CRDS = Path(__file__).resolve().parent / "data" / "crds"
 
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """YAML 1.1 reads a bare `=` (an enum value of AlertmanagerConfig's matchType) as the `value` type,
+    which PyYAML cannot build; Kubernetes (YAML 1.2) reads it as the string "="."""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:value", lambda loader, node: loader.construct_scalar(node))
+_LOADER = _Loader
 
 
 @lru_cache(maxsize=None)

@@ -17,7 +17,7 @@ from ..core.labels import CostLabels, platform_labels
 from ..core.monitoring import alertmanager, dashboards, objects, values
 from ..core.monitoring.alerts import rule_groups
 from ..core.monitoring.spec import AlertedModel, MonitoringSpec
-from ._base import (TOKEN_PREFIX, ComponentArgs, child, custom_resource_kwargs, random_passwords, replaceable_secret,
+from ._base import (TOKEN_PREFIX, ComponentArgs, InputStr, child, custom_resource_kwargs, random_passwords, replaceable_secret,
                     resource_kwargs, waits_for)
 from .helm import chart_namespace, release
 
@@ -30,6 +30,9 @@ class MonitoringArgs(ComponentArgs):
     system: SystemPlacement
     cost: CostLabels
     serving_namespace: str
+    serving_namespace_output: Optional[InputStr] = None
+    """The serving namespace's name as an output of the resource that creates it, so that what the
+    component places there (the alert routes for a reused Alertmanager) waits for it."""
     models: list[AlertedModel] = []
     """The served models, for their per-model alerts (start-up budget, cache claim)."""
     grafana_admin_password: Optional[pulumi.Output] = None
@@ -89,6 +92,7 @@ class Monitoring(pulumi.ComponentResource):
             rules_at, rule_labels = existing.namespace, {**labels, **existing.rule_labels}
             boards = existing.dashboards
             dashboards_at, sidecar = (boards.namespace, (boards.label, boards.value)) if boards else (None, None)
+            self._create_alertmanager_config(name, args, labels)
         if not reuse.keda:
             keda_namespace = chart_namespace(f"{name}-keda", KEDA, labels, self)
             self.crds_ready.append(release(f"{name}-keda", KEDA, keda_namespace.metadata.name, values.keda_values(args.system),
@@ -106,6 +110,23 @@ class Monitoring(pulumi.ComponentResource):
                                     string_data=dict(args.alerting_secrets))
         config = secret.metadata.name.apply(lambda n: alertmanager.alertmanager_config(alerting, alertmanager.secret_dir(n)))
         return config, secret.metadata.name
+
+    def _create_alertmanager_config(self, name: str, args: MonitoringArgs, labels: dict) -> None:
+        """With a reused Prometheus Operator stack: the routes and receivers as an AlertmanagerConfig in
+        the serving namespace (where the operator reads its receivers' Secret), labelled for its selector."""
+        alerting, existing = args.spec.alerting, args.spec.reuse.prometheus
+        if alerting is None or existing is None:
+            return
+        secret: Any = None
+        namespace = args.serving_namespace_output or args.serving_namespace
+        if any(receiver.needs_secret for receiver in alerting.receivers):
+            secret = replaceable_secret(self, f"{name}-alerting", namespace=namespace, labels=labels,
+                                        string_data=dict(args.alerting_secrets)).metadata.name
+        manifest = alertmanager.alertmanager_config_object(alerting, args.serving_namespace,
+                                                           {**labels, **existing.alertmanager_config_labels}, secret,
+                                                           placed_in=namespace)
+        k8s.apiextensions.CustomResource(f"{name}-alertmanager-config", **custom_resource_kwargs(manifest),
+                                         opts=child(self))
 
     def _create_grafana_secret(self, name: str, args: MonitoringArgs, namespace: pulumi.Output[str],
                                labels: dict) -> k8s.core.v1.Secret:

@@ -133,3 +133,113 @@ def test_inhibition_matches_on_labels_both_sides_carry():
         for alert in [a for side in sides for a in side if a in ours]:
             assert set(rule["equal"]) <= _labels_when_firing(alert), (alert, rule["equal"])
     assert {"node"} <= _labels_when_firing("VllmPodRestarting") and {"node"} <= _labels_when_firing("GpuXidError")
+
+
+# -- A reused Prometheus Operator stack: the routes as an AlertmanagerConfig --------------------------
+
+def _matcher_text(matcher: dict) -> str:
+    return f'{matcher["name"]}{matcher.get("matchType", "=")}"{matcher["value"]}"'
+
+
+def operator_merge(cluster_config: dict, amc: dict, secret_values: dict[str, str]) -> dict:
+    """What the Prometheus Operator (v0.93 pkg/alertmanager/amcfg.go, matcher strategy OnNamespace,
+    its default) makes of one AlertmanagerConfig: receivers named <namespace>/<name>/<receiver> with
+    the Secret's values read in; the route, with `namespace="<its namespace>"` added, first under the
+    root route; each inhibition rule with that matcher added to both sides. Written from that source,
+    so that the real amtool checks the result and the routes it takes."""
+    namespace, name = amc["metadata"]["namespace"], amc["metadata"]["name"]
+    prefix = f"{namespace}/{name}/"
+    enforced = f'namespace="{namespace}"'
+    fields = {"slackConfigs": ("slack_configs", {"apiURL": "api_url", "sendResolved": "send_resolved"}),
+              "pagerdutyConfigs": ("pagerduty_configs", {"routingKey": "routing_key", "sendResolved": "send_resolved"}),
+              "webhookConfigs": ("webhook_configs", {"urlSecret": "url", "sendResolved": "send_resolved", "maxAlerts": "max_alerts"}),
+              "emailConfigs": ("email_configs", {"authPassword": "auth_password", "authUsername": "auth_username",
+                                                 "requireTLS": "require_tls", "sendResolved": "send_resolved"})}
+
+    def receiver(spec: dict) -> dict:
+        out = {"name": prefix + spec["name"]}
+        for kind, (key, renames) in fields.items():
+            for config in spec.get(kind, []):
+                converted = {}
+                for field, value in config.items():
+                    if isinstance(value, dict) and set(value) == {"name", "key"}:
+                        value = secret_values[value["key"]]
+                    converted[renames.get(field, field)] = value
+                out.setdefault(key, []).append(converted)
+        return out
+
+    def route(spec: dict) -> dict:
+        out = {"receiver": prefix + spec["receiver"], "matchers": [_matcher_text(m) for m in spec.get("matchers", [])],
+               "continue": spec.get("continue", False)}
+        for field, key in (("groupBy", "group_by"), ("groupWait", "group_wait"), ("groupInterval", "group_interval"),
+                           ("repeatInterval", "repeat_interval")):
+            if field in spec:
+                out[key] = spec[field]
+        if spec.get("routes"):
+            out["routes"] = [route(child) for child in spec["routes"]]
+        return out
+
+    merged = yaml.safe_load(yaml.safe_dump(cluster_config))
+    top = route(amc["spec"]["route"])
+    top["matchers"].append(enforced)
+    merged["route"]["routes"] = [top, *merged["route"]["routes"]]
+    merged["receivers"] += [receiver(r) for r in amc["spec"]["receivers"]]
+    for rule in amc["spec"].get("inhibitRules", []):
+        merged["inhibit_rules"].append({
+            "source_matchers": [_matcher_text(m) for m in rule["sourceMatch"]] + [enforced],
+            "target_matchers": [_matcher_text(m) for m in rule["targetMatch"]] + [enforced],
+            "equal": rule["equal"]})
+    return merged
+
+
+SECRET_VALUES = {"pager": "0123456789abcdef0123456789abcdef", "chat": "https://hooks.slack.com/services/T0/B0/X",
+                 "hook": "https://alerts.example.com/hook", "mail": "smtp-password"}
+
+
+def test_all_receiver_kinds_reach_a_reused_alertmanager_through_the_operator(tmp_path):
+    """Every receiver kind, as an AlertmanagerConfig, merged as the operator merges it into the
+    cluster's own configuration (here the chart's default, one `null` receiver): amtool accepts it;
+    the serving namespace's alerts go to the configured receivers, and everyone else's do not."""
+    from tests.crds import validate
+
+    alerting = MonitoringSpec.model_validate({"alerting": ALL_KINDS}).alerting
+    amc = alertmanager.alertmanager_config_object(alerting, "llm", {}, secret="monitoring-alerting-x")
+    validate(amc)
+    config_file = checked(tmp_path, operator_merge(alertmanager.alertmanager_config(None), amc, SECRET_VALUES))
+    ours = "llm/llmstack/"
+    assert receivers_for(config_file, "namespace=llm", "severity=critical") == f"{ours}pager,{ours}chat"
+    assert receivers_for(config_file, "namespace=llm", "severity=warning") == f"{ours}chat,{ours}hook"
+    assert receivers_for(config_file, "namespace=llm", "severity=info") == f"{ours}mail,{ours}open-mail"
+    assert receivers_for(config_file, "namespace=llm", "severity=none") == f"{ours}null"
+    assert receivers_for(config_file, "namespace=other-team", "severity=critical") == "null", "only our namespace"
+    # Under the operator's strategy None (no matcher added), the route's own namespace matcher holds.
+    assert {"name": "namespace", "value": "llm", "matchType": "="} in amc["spec"]["route"]["matchers"]
+
+
+def test_a_reused_prometheus_gets_the_alert_routes_as_an_alertmanager_config(plans, tmp_path):
+    from components.core.labels import SECRET_KEYS_ANNOTATION
+
+    for stack in ALL_STACKS:
+        config = stack_config(stack)
+        existing = config.monitoring.reuse.prometheus if config.monitoring is not None else None
+        amcs = plans[stack].objects("AlertmanagerConfig")
+        if existing is None or config.monitoring.alerting is None:
+            assert not amcs, stack
+            continue
+        (amc,) = amcs
+        namespace = config.serving.namespace
+        assert amc["metadata"]["namespace"] == namespace, "the operator routes an AlertmanagerConfig's own namespace"
+        assert amc["metadata"]["labels"].items() >= existing.alertmanager_config_labels.items(), "its selector picks it"
+        refs = {v["name"] for r in amc["spec"]["receivers"] for kind in r.values() if isinstance(kind, list)
+                for c in kind for v in c.values() if isinstance(v, dict) and "key" in v}
+        (secret,) = [s for s in plans[stack].objects("Secret") if s["metadata"]["name"] in refs]
+        assert secret["metadata"]["namespace"] == namespace and secret["stringData"] == "[secret]" or all(
+            v == "[secret]" for v in secret["stringData"].values())
+        keys = sorted(r.name for r in config.monitoring.alerting.receivers if r.needs_secret)
+        assert secret["metadata"]["annotations"][SECRET_KEYS_ANNOTATION] == ",".join(keys)
+        values = {key: "https://alerts.example.com/x" for key in keys}
+        config_file = checked(tmp_path, operator_merge(alertmanager.alertmanager_config(None), amc, values))
+        for severity, targets in config.monitoring.alerting.routes.items():
+            expected = ",".join(f"{namespace}/llmstack/{t}" for t in targets)
+            assert receivers_for(config_file, f"namespace={namespace}", f"severity={severity}") == expected
+    assert any(plans[s].objects("AlertmanagerConfig") for s in ALL_STACKS), "some stack covers this"

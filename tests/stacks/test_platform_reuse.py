@@ -139,8 +139,8 @@ def test_a_reused_gateway_without_tls_issues_no_certificate(tmp_path):
 
 @pytest.mark.parametrize("mutate, expected", [
     (lambda c: (_reuse_prometheus(c), c["llmstack:monitoring"].update(retention="30d")),
-     "monitoring.retention: settings of the stack's own Prometheus and Alertmanager, but reuse.prometheus uses the "
-     "cluster's: set them there (route alerts with its Alertmanager), or drop reuse.prometheus"),
+     "monitoring.retention: settings of the stack's own Prometheus, but reuse.prometheus uses the cluster's: set them "
+     "there, or drop reuse.prometheus"),
     (lambda c: (_reuse_prometheus(c), c.update({"llmstack:grafanaAdminPassword": {"secure": "v1:AAAA:BBBB"}})),
      "grafanaAdminPassword: is the password of the stack's own Grafana, but monitoring.reuse.prometheus uses the "
      "cluster's: remove it (`pulumi config rm grafanaAdminPassword`)"),

@@ -1,4 +1,6 @@
-"""Alertmanager's configuration from `monitoring.alerting`: receivers, routes by severity, inhibition.
+"""Alertmanager's configuration from `monitoring.alerting`: receivers, routes by severity, inhibition;
+for the stack's own Alertmanager as its whole configuration, and for a reused Prometheus Operator
+stack as an AlertmanagerConfig object that its operator merges into its Alertmanager's.
 
 The configuration holds no secret. Each receiver's secret (a Slack or webhook URL, a PagerDuty
 routing key, an SMTP password) is one key of a Kubernetes Secret that the Alertmanager pods mount
@@ -81,6 +83,15 @@ def _receiver(receiver: Receiver, secrets: Optional[str]) -> dict:
     return out
 
 
+def severity_routes(alerting: AlertingSpec) -> list[tuple[str, str, bool]]:
+    """(severity, receiver, continue) in order: each severity to each of its receivers in turn."""
+    routes = []
+    for severity in SEVERITIES:
+        targets = alerting.routes.get(severity, [])
+        routes += [(severity, target, index < len(targets) - 1) for index, target in enumerate(targets)]
+    return routes
+
+
 def alertmanager_config(alerting: Optional[AlertingSpec], secrets: Optional[str] = None) -> dict:
     """The whole configuration (it replaces the chart's): without `alerting`, the chart's default of
     one `null` receiver; with it, a route per severity to each of its receivers. `secrets`: the folder
@@ -88,11 +99,8 @@ def alertmanager_config(alerting: Optional[AlertingSpec], secrets: Optional[str]
     routes: list[dict] = [{"receiver": NULL_RECEIVER, "matchers": ['alertname=~"Watchdog|InfoInhibitor"']}]
     receivers: list[dict] = [{"name": NULL_RECEIVER}]
     if alerting is not None:
-        for severity in SEVERITIES:
-            targets = alerting.routes.get(severity, [])
-            for index, target in enumerate(targets):
-                routes.append({"receiver": target, "matchers": [f'severity="{severity}"'],
-                               "continue": index < len(targets) - 1})
+        routes += [{"receiver": target, "matchers": [f'severity="{severity}"'], "continue": more}
+                   for severity, target, more in severity_routes(alerting)]
         if secrets is None and any(r.needs_secret for r in alerting.receivers):
             raise ValueError("receivers with secrets need the mounted Secret's folder")
         receivers += [_receiver(r, secrets if r.needs_secret else None) for r in alerting.receivers]
@@ -110,3 +118,83 @@ def alertmanager_config(alerting: Optional[AlertingSpec], secrets: Optional[str]
         "receivers": receivers,
         "templates": [],
     }
+
+
+# -- A reused Prometheus Operator stack: an AlertmanagerConfig ---------------------------------------
+
+AMC_API_VERSION = "monitoring.coreos.com/v1alpha1"
+AMC_NAME = "llmstack"
+
+
+def _matcher(name: str, value: str, match_type: str = "=") -> dict:
+    return {"name": name, "value": value, "matchType": match_type}
+
+
+def _amc_receiver(receiver: Receiver, secret: Optional[Any]) -> dict:
+    """One receiver, its secret read by the operator from key `<receiver name>` of Secret `secret`
+    (in the AlertmanagerConfig's namespace); the same settings as `_receiver`."""
+    ref = None if secret is None else {"name": secret, "key": receiver.name}
+    out: dict[str, Any] = {"name": receiver.name}
+    if receiver.slack is not None:
+        slack: dict[str, Any] = {"apiURL": ref, "sendResolved": receiver.slack.send_resolved,
+                                 "title": '{{ .CommonLabels.alertname }} ({{ .Status }})',
+                                 "text": '{{ range .Alerts }}{{ .Annotations.summary }}\n{{ .Annotations.runbook }}\n{{ end }}'}
+        if receiver.slack.channel:
+            slack["channel"] = receiver.slack.channel
+        out["slackConfigs"] = [slack]
+    elif receiver.pagerduty is not None:
+        out["pagerdutyConfigs"] = [{"routingKey": ref, "sendResolved": receiver.pagerduty.send_resolved,
+                                    "description": '{{ .CommonAnnotations.summary }}'}]
+    elif receiver.webhook is not None:
+        out["webhookConfigs"] = [{"urlSecret": ref, "sendResolved": receiver.webhook.send_resolved,
+                                  "maxAlerts": receiver.webhook.max_alerts}]
+    else:
+        email = receiver.email
+        assert email is not None
+        config: dict[str, Any] = {"to": ", ".join(email.to), "from": email.from_, "smarthost": email.smarthost,
+                                  "requireTLS": email.require_tls, "sendResolved": email.send_resolved}
+        if email.username is not None:
+            config.update(authUsername=email.username, authPassword=ref)
+        out["emailConfigs"] = [config]
+    return out
+
+
+def alertmanager_config_object(alerting: AlertingSpec, namespace: str, labels: dict, secret: Optional[Any] = None,
+                               placed_in: Any = None) -> dict:
+    """The routes and receivers for a cluster's own Alertmanager, as an AlertmanagerConfig in the
+    serving namespace. Its operator (prometheus-operator v0.93 pkg/alertmanager/amcfg.go) prefixes
+    every receiver with `<namespace>/<name>/`, puts this route first under its root route, and, with
+    its default matcher strategy OnNamespace, adds `namespace="<namespace>"` to the route and to both
+    sides of each inhibition rule; the route names that matcher itself too, so it holds under the
+    strategy None as well. So only the serving namespace's alerts (the model alerts) take these routes;
+    the route continues, so the cluster's own routes still see them. `secret`: the name of the Secret
+    holding each receiver's secret under its name, needed when a receiver has one. `placed_in`: the
+    namespace as an output of its resource (default: `namespace`)."""
+    if secret is None and any(r.needs_secret for r in alerting.receivers):
+        raise ValueError("receivers with secrets need the Secret that holds them")
+    routes = [{"receiver": target, "matchers": [_matcher("severity", severity)], "continue": more}
+              for severity, target, more in severity_routes(alerting)]
+    return {
+        "apiVersion": AMC_API_VERSION, "kind": "AlertmanagerConfig",
+        "metadata": {"name": AMC_NAME, "namespace": namespace if placed_in is None else placed_in, "labels": labels},
+        "spec": {
+            "route": {
+                "receiver": NULL_RECEIVER,
+                "matchers": [_matcher("namespace", namespace)],
+                "groupBy": ["namespace", "alertname"],
+                "groupWait": "30s",
+                "groupInterval": "5m",
+                "repeatInterval": alerting.repeat_interval,
+                "continue": True,
+                "routes": routes,
+            },
+            "receivers": [{"name": NULL_RECEIVER},
+                          *(_amc_receiver(r, secret if r.needs_secret else None) for r in alerting.receivers)],
+            # The model's own inhibition; node and GPU alerts come from the cluster's namespaces, which
+            # the operator's namespace matcher keeps out of this object's rules.
+            "inhibitRules": [{"sourceMatch": [_matcher("alertname", "VllmReplicasUnavailable")],
+                              "targetMatch": [_matcher("alertname", "|".join(MODEL_SYMPTOMS), "=~")],
+                              "equal": ["model_name"]}],
+        },
+    }
+

@@ -39,6 +39,9 @@ class ExistingPrometheus(Spec):
     service_monitor_labels: Labels = pydantic.Field(default_factory=dict, description="labels its serviceMonitorSelector selects")
     rule_labels: Labels = pydantic.Field(default_factory=dict, description="labels its ruleSelector selects")
     dashboards: Optional[GrafanaDashboards] = pydantic.Field(default=None, description="unset: no dashboards are written")
+    alertmanager_config_labels: Labels = pydantic.Field(default_factory=dict, description=(
+        "labels its Alertmanager's alertmanagerConfigSelector selects: with `alerting`, the routes go there as an "
+        "AlertmanagerConfig"))
 
     @pydantic.field_validator("url")
     @classmethod
@@ -71,11 +74,11 @@ class MonitoringSpec(Spec):
     def _own_settings_need_own_prometheus(self) -> "MonitoringSpec":
         if self.reuse.prometheus is None:
             return self
-        own = sorted(f for f in ("retention", "storage_size", "storage_class", "alerting") if f in self.model_fields_set)
+        own = sorted(f for f in ("retention", "storage_size", "storage_class") if f in self.model_fields_set)
         if own:
             names = ", ".join(type(self).model_fields[f].alias or f for f in own)
-            raise ValueError(f"{names}: settings of the stack's own Prometheus and Alertmanager, but reuse.prometheus "
-                             "uses the cluster's: set them there (route alerts with its Alertmanager), or drop reuse.prometheus")
+            raise ValueError(f"{names}: settings of the stack's own Prometheus, but reuse.prometheus uses the "
+                             "cluster's: set them there, or drop reuse.prometheus")
         return self
 
     @pydantic.field_validator("retention")
