@@ -53,3 +53,14 @@ url: str = watching.prometheus_url
 scraped = ServingNamespace("scraped", ServingNamespaceArgs(name="llm2", cost=cost,
                                                            scrapers=Peer("monitoring", {"app.kubernetes.io/name": "prometheus"})))
 tls = TlsSpec(cert_manager=CertManagerPart(install=False, namespace="cert-manager"))
+
+from components.core.gateway.objects import proxy_peer  # noqa: E402
+from components.core.gateway.spec import ExistingGateway, GatewaySpec, Tenant  # noqa: E402
+
+shared = GatewaySpec(host="llm.example.com", tenants=[Tenant(name="app", models=["*"])],
+                     reuse=ExistingGateway(namespace="gateways", name="shared", listener="https",
+                                           envoy_gateway_version="v1.8.3", ai_gateway_version="v1.1.0"))
+behind_shared = ServingNamespace("behind-shared", ServingNamespaceArgs(name="llm3", cost=cost,
+                                                                       gateway=proxy_peer(shared, "llm3")))
+routed = Monitoring("routed", MonitoringArgs(spec=reused, system=system, cost=cost, serving_namespace="llm3",
+                                             serving_namespace_output=behind_shared.namespace))
