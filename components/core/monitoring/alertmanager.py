@@ -130,32 +130,27 @@ def _matcher(name: str, value: str, match_type: str = "=") -> dict:
     return {"name": name, "value": value, "matchType": match_type}
 
 
+# Alertmanager's configuration keys -> the AlertmanagerConfig CRD's (monitoring.coreos.com/v1alpha1);
+# a receiver's secret is a file in the one, a Secret key reference in the other.
+_AMC_KEYS = {
+    "slack_configs": "slackConfigs", "pagerduty_configs": "pagerdutyConfigs", "webhook_configs": "webhookConfigs",
+    "email_configs": "emailConfigs", "api_url_file": "apiURL", "routing_key_file": "routingKey", "url_file": "urlSecret",
+    "auth_password_file": "authPassword", "auth_username": "authUsername", "send_resolved": "sendResolved",
+    "max_alerts": "maxAlerts", "require_tls": "requireTLS",
+}
+
+
 def _amc_receiver(receiver: Receiver, secret: Optional[Any]) -> dict:
-    """One receiver, its secret read by the operator from key `<receiver name>` of Secret `secret`
-    (in the AlertmanagerConfig's namespace); the same settings as `_receiver`."""
+    """One receiver as `_receiver` builds it, in the CRD's words, its secret read by the operator from
+    key `<receiver name>` of Secret `secret` (in the AlertmanagerConfig's namespace)."""
     ref = None if secret is None else {"name": secret, "key": receiver.name}
+    raw = _receiver(receiver, None)
     out: dict[str, Any] = {"name": receiver.name}
-    if receiver.slack is not None:
-        slack: dict[str, Any] = {"apiURL": ref, "sendResolved": receiver.slack.send_resolved,
-                                 "title": '{{ .CommonLabels.alertname }} ({{ .Status }})',
-                                 "text": '{{ range .Alerts }}{{ .Annotations.summary }}\n{{ .Annotations.runbook }}\n{{ end }}'}
-        if receiver.slack.channel:
-            slack["channel"] = receiver.slack.channel
-        out["slackConfigs"] = [slack]
-    elif receiver.pagerduty is not None:
-        out["pagerdutyConfigs"] = [{"routingKey": ref, "sendResolved": receiver.pagerduty.send_resolved,
-                                    "description": '{{ .CommonAnnotations.summary }}'}]
-    elif receiver.webhook is not None:
-        out["webhookConfigs"] = [{"urlSecret": ref, "sendResolved": receiver.webhook.send_resolved,
-                                  "maxAlerts": receiver.webhook.max_alerts}]
-    else:
-        email = receiver.email
-        assert email is not None
-        config: dict[str, Any] = {"to": ", ".join(email.to), "from": email.from_, "smarthost": email.smarthost,
-                                  "requireTLS": email.require_tls, "sendResolved": email.send_resolved}
-        if email.username is not None:
-            config.update(authUsername=email.username, authPassword=ref)
-        out["emailConfigs"] = [config]
+    for kind, configs in raw.items():
+        if kind == "name":
+            continue
+        out[_AMC_KEYS[kind]] = [{_AMC_KEYS.get(key, key): ref if key.endswith("_file") else value
+                                 for key, value in config.items()} for config in configs]
     return out
 
 
