@@ -1,0 +1,318 @@
+"""The typed description of a GKE platform, as `cluster:` with `type: gke` will take it; and its
+translation into the cluster contract. Work in progress (#16): stack config does not accept
+`type: gke` until the GkePlatform component that creates it exists.
+
+Pools name a machine type and nothing else about their hardware: the A2, A3 and G2 series come with
+their GPUs fixed, so GPU model and count come from the machine catalog. A pool may still state
+`accelerator` or `gpusPerNode`, as GKE's own node pool API asks for them; a value the machine type
+does not come with is an error at preview, not at `pulumi up`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import re
+from typing import Literal, Optional
+
+import pydantic
+
+from ..core.base import Spec
+from ..core.catalog.gpus import GPU_RESOURCE
+from ..core.cluster import ClusterSpec, DnsLabel, MachineShape, NodePool, StorageClassInfo, SystemPlacement, Taint
+from ..core.gpu_operator import GpuOperatorSpec
+from ..core.labels import GPU_LABEL, POOL_LABEL
+from . import prices
+from .machine_types import MACHINE_TYPES, MachineType, allocatable, machine_shapes, zones_offering
+
+SYSTEM_POOL = "system"
+SPOT_SUFFIX, ON_DEMAND_SUFFIX = "-spot", "-on-demand"  # a spot pool's node pools, as on EKS
+# GKE node pool names: a lower-case letter, then up to 39 lower-case letters, digits or hyphens, not
+# ending in a hyphen (the GKE API's validation message, quoted in pulumi/pulumi-gcp#1510).
+NODE_POOL_NAME = re.compile(r"^[a-z](?:[-a-z0-9]{0,38}[a-z0-9])?$")
+NODE_POOL_NAME_MAX = 40
+GPU_TAINT = Taint(key=GPU_RESOURCE, value="present", effect="NoSchedule")
+FILESTORE_PROVISIONER = "filestore.csi.storage.gke.io"
+PD_PROVISIONER = "pd.csi.storage.gke.io"
+# Filestore's smallest instance per tier, in GiB (cloud.google.com/filestore/docs/service-tiers, read
+# 2026-12-03: Basic HDD 1 TiB, Basic SSD 2.5 TiB, Zonal and Enterprise 1 TiB at the low end). The
+# Regional tier's page now starts at 100 GiB but the overview table says 1 TiB: 1 TiB is kept.
+FILESTORE_MIN_GIB = {"BASIC_HDD": 1024, "BASIC_SSD": 2560, "ZONAL": 1024, "REGIONAL": 1024, "ENTERPRISE": 1024}
+FILESTORE_MAX_GIB = {"BASIC_HDD": 65434, "BASIC_SSD": 65434, "ZONAL": 102400, "REGIONAL": 102400, "ENTERPRISE": 10240}
+
+_PROJECT = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
+_REGION = re.compile(r"^[a-z]+-[a-z]+\d+$")
+
+
+def _machine(name: str) -> MachineType:
+    if name not in MACHINE_TYPES:
+        close = difflib.get_close_matches(name, list(MACHINE_TYPES), n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        series = ", ".join(sorted({m.series for m in MACHINE_TYPES.values()}))
+        raise ValueError(f"unknown machine type '{name}'{hint} (known series: {series})")
+    return MACHINE_TYPES[name]
+
+
+def _cidr(value: str, low: int, high: int, what: str) -> str:
+    try:
+        network = ipaddress.IPv4Network(value)
+    except ValueError as err:
+        raise ValueError(f"'{value}' is not an IPv4 CIDR block ({err})") from None
+    if not low <= network.prefixlen <= high:
+        raise ValueError(f"'{value}': use a /{low} to /{high} block for {what}")
+    return value
+
+
+class GkeNetworkSpec(Spec):
+    """A VPC-native network the stack creates: the nodes' subnet, and secondary ranges for pods and Services."""
+
+    nodes_cidr: str = pydantic.Field(default="10.0.0.0/20", description="the subnet's primary range: node addresses")
+    pods_cidr: str = pydantic.Field(default="10.16.0.0/14", description="secondary range for pod addresses")
+    services_cidr: str = pydantic.Field(default="10.20.0.0/20", description="secondary range for Service addresses")
+    control_plane_cidr: str = pydantic.Field(default="172.16.0.0/28", description="the private control plane's /28")
+
+    _nodes = pydantic.field_validator("nodes_cidr")(lambda cls, v: _cidr(v, 16, 24, "nodes"))
+    _pods = pydantic.field_validator("pods_cidr")(lambda cls, v: _cidr(v, 9, 21, "pods"))
+    _services = pydantic.field_validator("services_cidr")(lambda cls, v: _cidr(v, 16, 24, "Services"))
+    _control = pydantic.field_validator("control_plane_cidr")(lambda cls, v: _cidr(v, 28, 28, "the control plane"))
+
+    @pydantic.model_validator(mode="after")
+    def _disjoint(self) -> "GkeNetworkSpec":
+        ranges = {"nodesCidr": self.nodes_cidr, "podsCidr": self.pods_cidr, "servicesCidr": self.services_cidr,
+                  "controlPlaneCidr": self.control_plane_cidr}
+        names = list(ranges)
+        for i, a in enumerate(names):
+            for b in names[i + 1:]:
+                if ipaddress.IPv4Network(ranges[a]).overlaps(ipaddress.IPv4Network(ranges[b])):
+                    raise ValueError(f"{a} {ranges[a]} overlaps {b} {ranges[b]}: the ranges must be disjoint")
+        return self
+
+
+class _PoolSpec(Spec):
+    machine_type: str
+    min_nodes: int = pydantic.Field(default=0, ge=0, description="the autoscaler's total minimum, over all zones")
+    max_nodes: int = pydantic.Field(default=1, ge=1, description="the autoscaler's total maximum, over all zones")
+    disk_gib: int = pydantic.Field(default=100, ge=20, le=65536, description="pd-balanced boot disk, encrypted")
+
+    @pydantic.field_validator("max_nodes")
+    @classmethod
+    def _max_not_below_min(cls, value: int, info: pydantic.ValidationInfo) -> int:
+        low = info.data.get("min_nodes")
+        if low is not None and value < low:
+            raise ValueError(f"must be >= minNodes ({low})")
+        return value
+
+    @property
+    def machine(self) -> MachineType:
+        return MACHINE_TYPES[self.machine_type]
+
+
+class GkeSystemPoolSpec(_PoolSpec):
+    """On-demand CPU nodes for controllers, the gateway and monitoring; untainted, never GPU."""
+
+    machine_type: str = "n1-standard-4"
+    min_nodes: int = pydantic.Field(default=2, ge=1)
+    max_nodes: int = pydantic.Field(default=4, ge=1)
+    disk_gib: int = pydantic.Field(default=50, ge=20, le=65536)
+    spot: Literal[False] = pydantic.Field(default=False, description="the system pool is never spot")
+
+    @pydantic.field_validator("machine_type")
+    @classmethod
+    def _cpu_machine(cls, value: str) -> str:
+        if _machine(value).gpu is not None:
+            raise ValueError(f"'{value}' has GPUs; the system pool is for controllers: use a general-purpose type "
+                             "such as n1-standard-4")
+        return value
+
+
+class GkeGpuPoolSpec(_PoolSpec):
+    """Nodes of one GPU machine type, tainted so that only pods asking for GPUs land on them."""
+
+    name: DnsLabel
+    accelerator: Optional[str] = pydantic.Field(default=None, description="optional: the machine type's accelerator, checked")
+    gpus_per_node: Optional[int] = pydantic.Field(default=None, ge=1, description="optional: the machine type's GPU count, checked")
+    zones: list[str] = pydantic.Field(default_factory=list, description="node locations; default: the cluster's zones")
+    disk_gib: int = pydantic.Field(default=200, ge=100, le=65536, description="pd-balanced boot disk; inference images are 10-20 GB")
+    capacity_type: Literal["on-demand", "spot"] = "on-demand"
+    on_demand_fallback: bool = pydantic.Field(default=False, description="spot pools: a second, on-demand node pool used when spot is short")
+
+    @pydantic.field_validator("machine_type")
+    @classmethod
+    def _gpu_machine(cls, value: str) -> str:
+        if _machine(value).gpu is None:
+            raise ValueError(f"'{value}' has no GPUs: use a GPU machine type (g2-standard-*, a2-highgpu-*, "
+                             "a2-ultragpu-*, a3-highgpu-*)")
+        return value
+
+    @pydantic.model_validator(mode="after")
+    def _what_the_machine_comes_with(self) -> "GkeGpuPoolSpec":
+        machine = MACHINE_TYPES.get(self.machine_type)
+        if machine is None:
+            return self
+        if self.accelerator is not None and self.accelerator != machine.accelerator:
+            offering = sorted({m.series + "-*" for m in MACHINE_TYPES.values() if m.accelerator == self.accelerator})
+            where = f"; {self.accelerator} comes with {', '.join(offering)}" if offering else ""
+            raise ValueError(f"accelerator: {machine.name} comes with {machine.accelerator}, not {self.accelerator}{where}")
+        if self.gpus_per_node is not None and self.gpus_per_node != machine.gpus:
+            sizes = sorted((m for m in MACHINE_TYPES.values() if m.accelerator == machine.accelerator
+                            and m.gpus == self.gpus_per_node), key=lambda m: m.vcpus)
+            hint = f"; {self.gpus_per_node} x {machine.gpu}: {', '.join(m.name for m in sizes)}" if sizes else ""
+            raise ValueError(f"gpusPerNode: {machine.name} has {machine.gpus} x {machine.gpu}, not {self.gpus_per_node}{hint}")
+        return self
+
+    @pydantic.model_validator(mode="after")
+    def _names_fit_gke(self) -> "GkeGpuPoolSpec":
+        if self.on_demand_fallback and self.capacity_type != "spot":
+            raise ValueError("onDemandFallback is for spot pools: set capacityType: spot, or drop onDemandFallback")
+        if self.name == SYSTEM_POOL:
+            raise ValueError(f"name: '{SYSTEM_POOL}' is the system pool's name; choose another")
+        longest = max(self.node_pool_names, key=len)
+        if len(longest) > NODE_POOL_NAME_MAX:
+            room = NODE_POOL_NAME_MAX - (len(longest) - len(self.name))
+            raise ValueError(f"name: '{self.name}' makes the GKE node pool '{longest}' ({len(longest)} characters), "
+                             f"but GKE allows {NODE_POOL_NAME_MAX}: use a pool name of at most {room} characters")
+        return self
+
+    @property
+    def node_pool_names(self) -> list[str]:
+        """GKE node pools of this pool: `<pool>`, or `<pool>-spot` and with fallback `<pool>-on-demand`."""
+        if self.capacity_type != "spot":
+            return [self.name]
+        return [self.name + SPOT_SUFFIX, *([self.name + ON_DEMAND_SUFFIX] if self.on_demand_fallback else [])]
+
+
+class FilestoreCache(Spec):
+    """The model cache on Filestore (NFS, ReadWriteMany), provisioned by GKE's Filestore CSI driver."""
+
+    tier: Literal["BASIC_HDD", "BASIC_SSD", "ZONAL", "REGIONAL", "ENTERPRISE"] = "BASIC_SSD"
+    capacity_gib: int = pydantic.Field(default=2560, ge=1, description="each model cache claim's size floor")
+
+    @pydantic.model_validator(mode="after")
+    def _tier_capacity(self) -> "FilestoreCache":
+        low, high = FILESTORE_MIN_GIB[self.tier], FILESTORE_MAX_GIB[self.tier]
+        if not low <= self.capacity_gib <= high:
+            raise ValueError(f"capacityGib: {self.capacity_gib} GiB is outside what a {self.tier} Filestore instance "
+                             f"holds ({low:,}-{high:,} GiB); use at least {low:,}, or another tier")
+        return self
+
+
+class GkeStorageSpec(Spec):
+    model_cache_class: DnsLabel = pydantic.Field(default="filestore-models", description="ReadWriteMany class for model weights")
+    filestore: FilestoreCache = pydantic.Field(default_factory=FilestoreCache)
+    block_class: DnsLabel = pydantic.Field(default="pd-balanced", description="default class: encrypted pd-balanced, WaitForFirstConsumer")
+    retain_model_cache: bool = pydantic.Field(default=True, description="keep weights when a claim or the stack is deleted")
+
+
+class GkeClusterSpec(Spec):
+    type: Literal["gke"]
+    name: DnsLabel = pydantic.Field(description="GKE cluster name (at most 40 characters)")
+    project: str = pydantic.Field(description="the Google Cloud project id")
+    region: str = pydantic.Field(description="a regional cluster's region, e.g. us-central1")
+    zones: list[str] = pydantic.Field(min_length=1, description="node locations in the region, e.g. us-central1-a")
+    release_channel: Literal["RAPID", "REGULAR", "STABLE"] = pydantic.Field(
+        default="REGULAR", description="GKE picks and upgrades the version within the channel")
+    network: GkeNetworkSpec = pydantic.Field(default_factory=GkeNetworkSpec)
+    public_access_cidrs: list[str] = pydantic.Field(default_factory=lambda: ["0.0.0.0/0"],
+                                                    description="who may reach the control plane (authorized networks)")
+    system_pool: GkeSystemPoolSpec = GkeSystemPoolSpec()
+    gpu_pools: list[GkeGpuPoolSpec] = pydantic.Field(min_length=1)
+    storage: GkeStorageSpec = GkeStorageSpec()
+    gpu_operator: GpuOperatorSpec = GpuOperatorSpec()
+
+    @pydantic.field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if len(value) > 40:
+            raise ValueError(f"'{value}' has {len(value)} characters; GKE cluster names have at most 40")
+        return value
+
+    @pydantic.field_validator("project")
+    @classmethod
+    def _project(cls, value: str) -> str:
+        if not _PROJECT.match(value):
+            raise ValueError(f"'{value}' is not a project id: 6-30 lower-case letters, digits or hyphens, starting "
+                             "with a letter (the id, not the project's display name or number)")
+        return value
+
+    @pydantic.field_validator("region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        if not _REGION.match(value):
+            raise ValueError(f"'{value}' is not a Google Cloud region name (e.g. us-central1)")
+        return value
+
+    @pydantic.field_validator("public_access_cidrs")
+    @classmethod
+    def _cidrs(cls, value: list[str]) -> list[str]:
+        for cidr in value:
+            try:
+                ipaddress.IPv4Network(cidr)
+            except ValueError:
+                raise ValueError(f"'{cidr}' is not an IPv4 CIDR block") from None
+        return value
+
+    @pydantic.field_validator("gpu_pools")
+    @classmethod
+    def _unique_pools(cls, pools: list[GkeGpuPoolSpec]) -> list[GkeGpuPoolSpec]:
+        names = [n for p in pools for n in p.node_pool_names]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"node pool names must be unique: {', '.join(twice)} declared twice")
+        return pools
+
+    @pydantic.model_validator(mode="after")
+    def _zones(self) -> "GkeClusterSpec":
+        for path, zones in [("zones", self.zones), *((f"gpuPools[{i}].zones", p.zones) for i, p in enumerate(self.gpu_pools))]:
+            outside = [z for z in zones if not re.fullmatch(rf"{re.escape(self.region)}-[a-z]", z)]
+            if outside:
+                raise ValueError(f"{path}: {', '.join(outside)} not zones of {self.region} (e.g. {self.region}-a)")
+        for i, pool in enumerate(self.gpu_pools):
+            machine = pool.machine
+            assert machine.accelerator is not None
+            offering = zones_offering(self.region, machine.accelerator)
+            if offering is None:
+                continue
+            missing = [z for z in (pool.zones or self.zones) if z not in offering]
+            if missing:
+                where = f"set gpuPools[{i}].zones to some of {', '.join(offering)}" if offering else \
+                    f"{self.region} offers none: choose another region"
+                raise ValueError(f"gpuPools[{i}]: {', '.join(missing)} does not offer {machine.accelerator} "
+                                 f"({machine.name}); {where}")
+        return self
+
+    def pool_zones(self, pool: GkeGpuPoolSpec) -> list[str]:
+        return pool.zones or self.zones
+
+    def machines(self) -> tuple[MachineShape, ...]:
+        """The machine types this platform can give a pool: the Compute Engine catalog."""
+        return machine_shapes()
+
+    def contract(self) -> ClusterSpec:
+        """What the serving layer may know about this cluster. Every label a model's node affinity
+        names (the pool and GPU labels) is set on the node pool itself, so a pool at zero scales up."""
+        sharing = self.gpu_operator.time_slicing
+        cpu, memory = allocatable(self.system_pool.machine)
+        pools = [NodePool(
+            name=SYSTEM_POOL, max_nodes=self.system_pool.max_nodes, min_nodes=self.system_pool.min_nodes,
+            labels={POOL_LABEL: SYSTEM_POOL}, allocatable_cpu=cpu, allocatable_memory=memory,
+            price_per_node_hour=prices.on_demand(self.region, self.system_pool.machine_type)[0],
+        )]
+        for pool in self.gpu_pools:
+            machine = pool.machine
+            cpu, memory = allocatable(machine)
+            pools.append(NodePool(
+                allocatable_cpu=cpu, allocatable_memory=memory,
+                price_per_node_hour=prices.on_demand(self.region, machine.name)[0],
+                spot_price_per_node_hour=prices.spot(self.region, machine.name),
+                name=pool.name, gpu=machine.gpu, gpus_per_node=machine.gpus, max_nodes=pool.max_nodes,
+                min_nodes=pool.min_nodes, labels={POOL_LABEL: pool.name, GPU_LABEL: machine.gpu or ""},
+                taints=[GPU_TAINT], capacity_type=pool.capacity_type, gpu_sharing=sharing or 1,
+            ))
+        storage = self.storage
+        classes = [
+            StorageClassInfo(name=storage.model_cache_class, provisioner=FILESTORE_PROVISIONER,
+                             access_modes=["ReadWriteMany", "ReadWriteOnce"], retained=storage.retain_model_cache),
+            StorageClassInfo(name=storage.block_class, provisioner=PD_PROVISIONER, access_modes=["ReadWriteOnce"]),
+        ]
+        return ClusterSpec(pools=pools, system=SystemPlacement(node_selector={POOL_LABEL: SYSTEM_POOL}),
+                           storage_classes=classes)
