@@ -1,0 +1,85 @@
+"""The GKE cluster component (work in progress for #16) under recording mocks, with the real
+pulumi-gcp 10.2.0 SDK: what it registers, and that the properties the issue asks for are set."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from components.core.labels import CostLabels, GPU_LABEL, POOL_LABEL
+from components.gcp.cluster import GkeCluster, GkeClusterArgs
+from components.gcp.spec import GkeClusterSpec
+from tests.unit.test_gke_spec import BASE
+from tools.recorder import PreviewMocks, RecordingMonitor, record
+
+
+@pytest.fixture(scope="module")
+def recording():
+    spec = GkeClusterSpec.model_validate(BASE)
+
+    def program():
+        GkeCluster("gke", GkeClusterArgs(spec=spec, cost=CostLabels(team="ml", environment="prod")))
+
+    return record(program, project="p", stack="s", config={}, secret_keys=[], monitor=RecordingMonitor(PreviewMocks()))
+
+
+def one(recording, type_: str) -> dict:
+    (found,) = recording.by_type(type_)
+    return found.inputs
+
+
+def test_the_cluster_is_private_vpc_native_with_workload_identity_and_dataplane_v2(recording):
+    cluster = one(recording, "gcp:container/cluster:Cluster")
+    assert cluster["privateClusterConfig"]["enablePrivateNodes"] is True
+    assert cluster["masterAuthorizedNetworksConfig"]["cidrBlocks"] == [{"cidrBlock": "0.0.0.0/0", "displayName": "allowed-0"}]
+    assert cluster["workloadIdentityConfig"] == {"workloadPool": "acme-llm-prod.svc.id.goog"}
+    assert cluster["datapathProvider"] == "ADVANCED_DATAPATH"
+    assert cluster["releaseChannel"] == {"channel": "REGULAR"}
+    assert cluster["addonsConfig"]["gcpFilestoreCsiDriverConfig"] == {"enabled": True}
+    assert cluster["removeDefaultNodePool"] is True and cluster["deletionProtection"] is True
+    assert cluster["ipAllocationPolicy"] == {"clusterSecondaryRangeName": "pods", "servicesSecondaryRangeName": "services"}
+    subnet = one(recording, "gcp:compute/subnetwork:Subnetwork")
+    assert {r["rangeName"] for r in subnet["secondaryIpRanges"]} == {"pods", "services"}
+    assert one(recording, "gcp:compute/routerNat:RouterNat")["sourceSubnetworkIpRangesToNat"] == "ALL_SUBNETWORKS_ALL_IP_RANGES"
+
+
+def test_gpu_pools_are_tainted_autoscaled_from_zero_and_labelled_at_creation(recording):
+    pools = {r.inputs["name"]: r for r in recording.by_type("gcp:container/nodePool:NodePool")}
+    assert set(pools) == {"system", "l4", "h100-spot", "h100-on-demand"}
+    for name in ("l4", "h100-spot", "h100-on-demand"):
+        inputs = pools[name].inputs
+        config = inputs["nodeConfig"]
+        assert config["taints"] == [{"key": "nvidia.com/gpu", "value": "present", "effect": "NO_SCHEDULE"}]
+        assert config["labels"][POOL_LABEL] == name.split("-")[0] and GPU_LABEL in config["labels"]
+        assert inputs["initialNodeCount"] == 0 and inputs["autoscaling"]["totalMinNodeCount"] == 0
+        (accelerator,) = config["guestAccelerators"]
+        assert accelerator["gpuDriverInstallationConfig"] == {"gpuDriverVersion": "DEFAULT"}
+        assert config["workloadMetadataConfig"] == {"mode": "GKE_METADATA"}
+        assert "initialNodeCount" in pools[name].options.get("ignoreChanges", []), "a new minimum replaces no pool"
+    assert pools["h100-spot"].inputs["nodeConfig"]["spot"] is True
+    assert pools["h100-spot"].inputs["autoscaling"]["locationPolicy"] == "ANY"
+    assert pools["h100-on-demand"].inputs["nodeConfig"]["spot"] is False
+    assert pools["l4"].inputs["nodeConfig"]["guestAccelerators"][0]["count"] == 2
+    system = pools["system"].inputs
+    assert "guestAccelerators" not in system["nodeConfig"] and not system["nodeConfig"]["taints"]
+
+
+def test_nodes_run_as_a_least_privilege_service_account(recording):
+    roles = sorted(r.inputs["role"] for r in recording.by_type("gcp:projects/iAMMember:IAMMember"))
+    assert roles == ["roles/artifactregistry.reader", "roles/container.defaultNodeServiceAccount"]
+    assert recording.by_type("gcp:serviceaccount/account:Account")
+
+
+def test_every_google_resource_uses_the_stacks_provider(recording):
+    for registration in recording.registrations:
+        if registration.type.startswith("gcp:") and registration.custom and not registration.type.startswith("pulumi:providers"):
+            assert registration.provider and registration.provider.endswith("::gke-gcp"), registration.type
+
+
+def test_the_kubeconfig_uses_the_gcloud_auth_plugin():
+    from components.gcp.builders import kubeconfig
+
+    config = json.loads(kubeconfig("llm", "203.0.113.10", "Q0E="))
+    assert config["clusters"][0]["cluster"]["server"] == "https://203.0.113.10"
+    assert config["users"][0]["user"]["exec"]["command"] == "gke-gcloud-auth-plugin"
