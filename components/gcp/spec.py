@@ -182,10 +182,11 @@ class GkeGpuPoolSpec(_PoolSpec):
 
 
 class FilestoreCache(Spec):
-    """The model cache on Filestore (NFS, ReadWriteMany), provisioned by GKE's Filestore CSI driver."""
+    """The model caches on one Filestore instance (NFS, ReadWriteMany): the instance's tier and size
+    (how it is shared between the models' claims is still open: components/gcp/DESIGN.md)."""
 
     tier: Literal["BASIC_HDD", "BASIC_SSD", "ZONAL", "REGIONAL", "ENTERPRISE"] = "BASIC_SSD"
-    capacity_gib: int = pydantic.Field(default=2560, ge=1, description="each model cache claim's size floor")
+    capacity_gib: int = pydantic.Field(default=2560, ge=1, description="the instance's capacity, within its tier's range")
 
     @pydantic.model_validator(mode="after")
     def _tier_capacity(self) -> "FilestoreCache":
