@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Literal, Optional
 
 from ..core.catalog.gpus import GPUS
-from ..core.cluster import MachineShape
+from ..core.cluster import MachineShape, shapes_of
 
 Architecture = Literal["x86_64", "arm64"]
 
@@ -120,12 +120,7 @@ def allocatable(instance: InstanceType) -> tuple[str, str]:
 
 def machine_shapes() -> tuple[MachineShape, ...]:
     """The catalog as the cloud-neutral planner reads it (its suggestions name these types)."""
-    shapes = []
-    for instance in INSTANCE_TYPES.values():
-        cpu, memory = allocatable(instance)
-        shapes.append(MachineShape(name=instance.name, gpu=instance.gpu, gpus=instance.gpus, vcpus=instance.vcpus,
-                                   memory_gib=instance.memory_gib, allocatable_cpu=cpu, allocatable_memory=memory))
-    return tuple(shapes)
+    return shapes_of(INSTANCE_TYPES.values(), allocatable)
 
 
 def check_catalog() -> None:

@@ -16,7 +16,8 @@ from typing import Literal, Optional
 import pydantic
 
 from ..core.base import Spec
-from ..core.cluster import ClusterSpec, DnsLabel, MachineShape, NodePool, StorageClassInfo, SystemPlacement, Taint
+from ..core.cluster import (ClusterSpec, DnsLabel, MachineShape, NodeBounds, NodePool, StorageClassInfo, SystemPlacement,
+                            Taint, check_ipv4_cidrs)
 from ..core.catalog.gpus import GPU_RESOURCE
 from ..core.gpu_operator import GpuOperatorSpec
 from ..core.labels import GPU_LABEL, POOL_LABEL
@@ -106,19 +107,11 @@ class NetworkSpec(Spec):
         return self.vpc_id is None
 
 
-class _PoolSpec(Spec):
+class _PoolSpec(NodeBounds):
     instance_type: str
     min_nodes: int = pydantic.Field(default=0, ge=0)
     max_nodes: int = pydantic.Field(default=1, ge=1)
     disk_gib: int = pydantic.Field(default=100, ge=20, le=16384, description="encrypted gp3 root volume")
-
-    @pydantic.field_validator("max_nodes")
-    @classmethod
-    def _max_not_below_min(cls, value: int, info: pydantic.ValidationInfo) -> int:
-        low = info.data.get("min_nodes")
-        if low is not None and value < low:
-            raise ValueError(f"must be >= minNodes ({low})")
-        return value
 
     @property
     def instance(self) -> InstanceType:
@@ -223,15 +216,7 @@ class EksClusterSpec(Spec):
             raise ValueError(f"'{value}' is not a supported EKS version; use one of {', '.join(KUBERNETES_VERSIONS)}")
         return value
 
-    @pydantic.field_validator("public_access_cidrs")
-    @classmethod
-    def _cidrs(cls, value: list[str]) -> list[str]:
-        for cidr in value:
-            try:
-                ipaddress.IPv4Network(cidr)
-            except ValueError:
-                raise ValueError(f"'{cidr}' is not an IPv4 CIDR block") from None
-        return value
+    _cidrs = pydantic.field_validator("public_access_cidrs")(lambda cls, v: check_ipv4_cidrs(v))
 
     _admins = pydantic.field_validator("admins")(lambda cls, v: _all_match(v, _PRINCIPAL_ARN, "IAM role or user ARNs"))
 

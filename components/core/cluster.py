@@ -7,8 +7,9 @@ never from the cloud.
 
 from __future__ import annotations
 
+import ipaddress
 import re
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Any, Iterable, Literal, Optional
 
 import pydantic
 
@@ -101,6 +102,42 @@ class MachineShape(Spec):
     memory_gib: float
     allocatable_cpu: str
     allocatable_memory: str
+
+
+def check_ipv4_cidrs(values: list[str]) -> list[str]:
+    """Field validator body for a list of IPv4 CIDR blocks (who may reach a control plane)."""
+    for cidr in values:
+        try:
+            ipaddress.IPv4Network(cidr)
+        except ValueError:
+            raise ValueError(f"'{cidr}' is not an IPv4 CIDR block") from None
+    return values
+
+
+class NodeBounds(Spec):
+    """A cloud node pool's autoscaling bounds, as each cloud's pool spec declares them."""
+
+    min_nodes: int = pydantic.Field(default=0, ge=0)
+    max_nodes: int = pydantic.Field(default=1, ge=1)
+
+    @pydantic.field_validator("max_nodes")
+    @classmethod
+    def _max_not_below_min(cls, value: int, info: pydantic.ValidationInfo) -> int:
+        low = info.data.get("min_nodes")
+        if low is not None and value < low:
+            raise ValueError(f"must be >= minNodes ({low})")
+        return value
+
+
+def shapes_of(machines: Iterable[Any], allocatable: Any) -> tuple["MachineShape", ...]:
+    """A cloud's machine catalog (items with name, gpu, gpus, vcpus, memory_gib) as the planner reads
+    it, with `allocatable(machine) -> (cpu, memory)` the cloud's node reservations."""
+    shapes = []
+    for machine in machines:
+        cpu, memory = allocatable(machine)
+        shapes.append(MachineShape(name=machine.name, gpu=machine.gpu, gpus=machine.gpus, vcpus=machine.vcpus,
+                                   memory_gib=machine.memory_gib, allocatable_cpu=cpu, allocatable_memory=memory))
+    return tuple(shapes)
 
 
 class NodePool(Spec):

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from ..core.catalog.gpus import GPUS
-from ..core.cluster import MachineShape
+from ..core.cluster import MachineShape, shapes_of
 
 
 @dataclass(frozen=True)
@@ -140,12 +140,7 @@ def allocatable(machine: MachineType) -> tuple[str, str]:
 
 def machine_shapes() -> tuple[MachineShape, ...]:
     """The catalog as the cloud-neutral planner reads it (its suggestions name these types)."""
-    shapes = []
-    for machine in MACHINE_TYPES.values():
-        cpu, memory = allocatable(machine)
-        shapes.append(MachineShape(name=machine.name, gpu=machine.gpu, gpus=machine.gpus, vcpus=machine.vcpus,
-                                   memory_gib=machine.memory_gib, allocatable_cpu=cpu, allocatable_memory=memory))
-    return tuple(shapes)
+    return shapes_of(MACHINE_TYPES.values(), allocatable)
 
 
 def check_catalog() -> None:

@@ -19,7 +19,8 @@ import pydantic
 
 from ..core.base import Spec
 from ..core.catalog.gpus import GPU_RESOURCE
-from ..core.cluster import ClusterSpec, DnsLabel, MachineShape, NodePool, StorageClassInfo, SystemPlacement, Taint
+from ..core.cluster import (ClusterSpec, DnsLabel, MachineShape, NodeBounds, NodePool, StorageClassInfo, SystemPlacement,
+                            Taint, check_ipv4_cidrs)
 from ..core.gpu_operator import GpuOperatorSpec
 from ..core.labels import GPU_LABEL, POOL_LABEL
 from . import prices
@@ -88,19 +89,11 @@ class GkeNetworkSpec(Spec):
         return self
 
 
-class _PoolSpec(Spec):
+class _PoolSpec(NodeBounds):
     machine_type: str
     min_nodes: int = pydantic.Field(default=0, ge=0, description="the autoscaler's total minimum, over all zones")
     max_nodes: int = pydantic.Field(default=1, ge=1, description="the autoscaler's total maximum, over all zones")
     disk_gib: int = pydantic.Field(default=100, ge=20, le=65536, description="pd-balanced boot disk, encrypted")
-
-    @pydantic.field_validator("max_nodes")
-    @classmethod
-    def _max_not_below_min(cls, value: int, info: pydantic.ValidationInfo) -> int:
-        low = info.data.get("min_nodes")
-        if low is not None and value < low:
-            raise ValueError(f"must be >= minNodes ({low})")
-        return value
 
     @property
     def machine(self) -> MachineType:
@@ -242,15 +235,7 @@ class GkeClusterSpec(Spec):
             raise ValueError(f"'{value}' is not a Google Cloud region name (e.g. us-central1)")
         return value
 
-    @pydantic.field_validator("public_access_cidrs")
-    @classmethod
-    def _cidrs(cls, value: list[str]) -> list[str]:
-        for cidr in value:
-            try:
-                ipaddress.IPv4Network(cidr)
-            except ValueError:
-                raise ValueError(f"'{cidr}' is not an IPv4 CIDR block") from None
-        return value
+    _cidrs = pydantic.field_validator("public_access_cidrs")(lambda cls, v: check_ipv4_cidrs(v))
 
     @pydantic.field_validator("gpu_pools")
     @classmethod
