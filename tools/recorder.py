@@ -161,11 +161,27 @@ def secret_shape(type_: str, inputs: dict) -> dict:
     return {**inputs, "stringData": {key: SECRET for key in keys.split(",")}}
 
 
+def _unknown_ip_addresses(state: dict) -> dict:
+    """A new Filestore instance's addresses exist only once it is created."""
+    from pulumi.runtime import rpc
+
+    state["networks"] = [{**network, "ipAddresses": rpc.UNKNOWN} for network in state.get("networks") or []]
+    return state
+
+
+# Outputs a provider computes on create, which a real preview shows as unknown (the mocks' own
+# answer would otherwise be the inputs, which lack them): resource type -> how to mark them.
+COMPUTED_ON_CREATE = {"gcp:filestore/instance:Instance": _unknown_ip_addresses}
+
+
 class PreviewMocks(mocks.Mocks):
-    """Outputs are the inputs (with the provider's auto-naming); ids are placeholders, as nothing reads them."""
+    """Outputs are the inputs (with the provider's auto-naming), and outputs computed on create are
+    unknown, as in a preview; ids are placeholders, as nothing reads them."""
 
     def new_resource(self, args: mocks.MockResourceArgs):
-        return (f"{args.name}-id" if args.custom else None), autonamed(args.typ, args.name, dict(args.inputs))
+        state = autonamed(args.typ, args.name, dict(args.inputs))
+        computed = COMPUTED_ON_CREATE.get(args.typ)
+        return (f"{args.name}-id" if args.custom else None), computed(dict(state)) if computed else state
 
     def call(self, args: mocks.MockCallArgs):
         return {}

@@ -33,7 +33,9 @@ SPOT_SUFFIX, ON_DEMAND_SUFFIX = "-spot", "-on-demand"  # a spot pool's node pool
 NODE_POOL_NAME = re.compile(r"^[a-z](?:[-a-z0-9]{0,38}[a-z0-9])?$")
 NODE_POOL_NAME_MAX = 40
 GPU_TAINT = Taint(key=GPU_RESOURCE, value="present", effect="NoSchedule")
-FILESTORE_PROVISIONER = "filestore.csi.storage.gke.io"
+# The model cache's class: nfs-subdir-external-provisioner on one Filestore instance (storage.py); the
+# chart names its provisioner cluster.local/<fullname> (templates/_helpers.tpl), the release's name.
+NFS_PROVISIONER = "cluster.local/nfs-subdir-external-provisioner"
 PD_PROVISIONER = "pd.csi.storage.gke.io"
 # Filestore's smallest instance per tier, in GiB (cloud.google.com/filestore/docs/service-tiers, read
 # 2026-12-03: Basic HDD 1 TiB, Basic SSD 2.5 TiB, Zonal and Enterprise 1 TiB at the low end). The
@@ -175,8 +177,8 @@ class GkeGpuPoolSpec(_PoolSpec):
 
 
 class FilestoreCache(Spec):
-    """The model caches on one Filestore instance (NFS, ReadWriteMany): the instance's tier and size
-    (how it is shared between the models' claims is still open: components/gcp/DESIGN.md)."""
+    """The model caches on one Filestore instance (NFS, ReadWriteMany), a subdirectory per claim:
+    the instance's tier and size."""
 
     tier: Literal["BASIC_HDD", "BASIC_SSD", "ZONAL", "REGIONAL", "ENTERPRISE"] = "BASIC_SSD"
     capacity_gib: int = pydantic.Field(default=2560, ge=1, description="the instance's capacity, within its tier's range")
@@ -296,7 +298,7 @@ class GkeClusterSpec(Spec):
             ))
         storage = self.storage
         classes = [
-            StorageClassInfo(name=storage.model_cache_class, provisioner=FILESTORE_PROVISIONER,
+            StorageClassInfo(name=storage.model_cache_class, provisioner=NFS_PROVISIONER,
                              access_modes=["ReadWriteMany", "ReadWriteOnce"], retained=storage.retain_model_cache),
             StorageClassInfo(name=storage.block_class, provisioner=PD_PROVISIONER, access_modes=["ReadWriteOnce"]),
         ]

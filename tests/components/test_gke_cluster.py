@@ -83,3 +83,53 @@ def test_the_kubeconfig_uses_the_gcloud_auth_plugin():
     config = json.loads(kubeconfig("llm", "203.0.113.10", "Q0E="))
     assert config["clusters"][0]["cluster"]["server"] == "https://203.0.113.10"
     assert config["users"][0]["user"]["exec"]["command"] == "gke-gcloud-auth-plugin"
+
+
+# -- Storage: one Filestore instance, a subdirectory per model claim ----------------------------------
+
+def test_model_caches_share_one_protected_filestore_instance():
+    import pulumi
+    import pulumi_gcp as gcp
+    import pulumi_kubernetes as k8s
+
+    from components.core.cluster import SystemPlacement
+    from components.gcp.storage import NFS_PROVISIONER, GkeStorage, GkeStorageArgs
+    from components.gcp.spec import NFS_PROVISIONER as CONTRACT_PROVISIONER
+
+    spec = GkeClusterSpec.model_validate(BASE)
+
+    def program():
+        google = gcp.Provider("google", project=spec.project, region=spec.region)
+        kubernetes = k8s.Provider("kubernetes", kubeconfig="{}")
+        GkeStorage("storage", GkeStorageArgs(
+            spec=spec.storage, region=spec.region, zones=spec.zones, network="llm-vpc",
+            system=SystemPlacement(node_selector={POOL_LABEL: "system"}), gcp_provider=google, kubernetes=kubernetes,
+            cost=CostLabels(team="ml", environment="prod")), pulumi.ResourceOptions(providers=[kubernetes]))
+
+    recording = record(program, project="p", stack="s", config={}, secret_keys=[], monitor=RecordingMonitor(PreviewMocks()))
+    (instance,) = recording.by_type("gcp:filestore/instance:Instance")
+    assert instance.inputs["tier"] == "BASIC_SSD" and instance.inputs["fileShares"]["capacityGb"] == 2560
+    assert instance.inputs["location"] == "us-central1-a", "a Basic instance lives in a zone"
+    assert instance.options.get("protect") is True and instance.inputs["deletionProtectionEnabled"] is True
+    (release,) = [r for r in recording.registrations if r.type == "kubernetes:helm.sh/v3:Release"]
+    values = release.inputs["values"]
+    assert values["storageClass"]["name"] == "filestore-models" and values["storageClass"]["reclaimPolicy"] == "Retain"
+    assert values["nfs"]["path"] == "/models" and values["nodeSelector"] == {POOL_LABEL: "system"}
+    assert NFS_PROVISIONER == CONTRACT_PROVISIONER
+    contract = spec.contract()
+    assert contract.storage_class("filestore-models").provisioner == NFS_PROVISIONER
+    (namespace,) = [r for r in recording.registrations if r.type == "kubernetes:core/v1:Namespace"]
+    assert namespace.inputs["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "baseline"
+    (block,) = [r for r in recording.registrations if r.type == "kubernetes:storage.k8s.io/v1:StorageClass"]
+    assert block.inputs["parameters"] == {"type": "pd-balanced"} and block.inputs["volumeBindingMode"] == "WaitForFirstConsumer"
+
+
+def test_the_provisioners_values_exist_in_its_chart():
+    from components.core.catalog.charts import NFS_SUBDIR_PROVISIONER
+    from components.core.cluster import SystemPlacement
+    from components.gcp.storage import provisioner_values
+    from tests.unit.test_chart_values import check
+
+    spec = GkeClusterSpec.model_validate(BASE).storage
+    assert check(NFS_SUBDIR_PROVISIONER, provisioner_values(spec, "10.0.0.2", SystemPlacement())) == []
+    assert check(NFS_SUBDIR_PROVISIONER, {"storageClass": {"provisionerNam": "x"}}) == ["storageClass.provisionerNam"]

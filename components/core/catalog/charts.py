@@ -48,6 +48,12 @@ AI_GATEWAY = Chart("ai-gateway-helm", "v1.1.0", "oci://docker.io/envoyproxy", "e
 # cert-manager/cert-manager deploy/charts/cert-manager, tag v1.21.1 (commit 24e33194; Kubernetes 1.33-1.36),
 # installed through pulumi-kubernetes-cert-manager 0.2.0, which pins no version of its own.
 CERT_MANAGER = Chart("cert-manager", "v1.21.1", "https://charts.jetstack.io", "cert-manager")
+# kubernetes-sigs/nfs-subdir-external-provisioner charts/nfs-subdir-external-provisioner, tag
+# nfs-subdir-external-provisioner-4.0.18 (commit c2a2d5d5; image v4.0.2): the GKE model cache's
+# subdirectory per claim on one Filestore instance (components/gcp/DESIGN.md). Not in CHARTS yet:
+# no stack installs it until GKE is accepted by stack config.
+NFS_SUBDIR_PROVISIONER = Chart("nfs-subdir-external-provisioner", "4.0.18",
+                               "https://kubernetes-sigs.github.io/nfs-subdir-external-provisioner/", "nfs-provisioner")
 # The oldest releases of a cluster's own gateway the stack attaches to (gateway.reuse): AI Gateway
 # v1.1.0 is the first whose v1beta1 API the routes use (CRDs in tests/data/crds), and it requires
 # Envoy Gateway v1.8.1+ (its site/docs/compatibility.md); the policies are validated against v1.8.3.

@@ -14,6 +14,10 @@ Sources:
 - rancher.io/local-path (kind, k3d): claims become hostPath PersistentVolumes (rancher/local-path-provisioner
   provisioner.go, Provision; the default volume type), and kubelet's hostPath plugin reports no metrics
   (kubernetes/kubernetes pkg/volume/hostpath/host_path.go: hostPath embeds volume.MetricsNil).
+- cluster.local/nfs-subdir-external-provisioner (the GKE model cache): claims become plain NFS
+  PersistentVolumes on a subdirectory (nfs-subdir-external-provisioner provisioner.go), and kubelet's NFS
+  plugin measures statfs of the mount, the whole Filestore share (kubernetes/kubernetes pkg/volume/nfs:
+  MetricsStatFS), not the claim.
 - any other provisioner: not known to measure the claim, so no claim alert is written for it.
 """
 
@@ -23,6 +27,7 @@ CLAIM_VOLUME_STATS: dict[str, bool] = {
     "ebs.csi.aws.com": True,
     "efs.csi.aws.com": False,
     "rancher.io/local-path": False,
+    "cluster.local/nfs-subdir-external-provisioner": False,
 }
 """Provisioner -> whether kubelet volume stats measure the claim itself."""
 
