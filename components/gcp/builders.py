@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from ..core.catalog.gpus import GPU_PRODUCT_LABEL
 from ..core.cluster import Taint
 from ..core.labels import GPU_LABEL, POOL_LABEL
 from .spec import ON_DEMAND_SUFFIX, SPOT_SUFFIX, SYSTEM_POOL, GkeClusterSpec
@@ -93,7 +94,9 @@ def node_pools(spec: GkeClusterSpec) -> list[NodePoolPlan]:
         common = dict(pool=pool.name, machine_type=machine.name, max_nodes=pool.max_nodes, disk_gib=pool.disk_gib,
                       locations=tuple(spec.pool_zones(pool)), gpu=machine.gpu, accelerator=machine.accelerator,
                       gpus=machine.gpus, taints=tuple(contract[pool.name].taints),
-                      labels={POOL_LABEL: pool.name, GPU_LABEL: machine.gpu or ""})
+                      # Every label the models' required node affinity names, set at creation: GKE
+                      # runs no GPU Feature Discovery, so the GPU product label is the pool's own too.
+                      labels={**contract[pool.name].labels, GPU_PRODUCT_LABEL: machine.gfd_product or ""})
         if pool.capacity_type != "spot":
             plans.append(NodePoolPlan(key=pool.name, min_nodes=pool.min_nodes, **common))
             continue

@@ -21,7 +21,6 @@ from ..core.base import Spec
 from ..core.catalog.gpus import GPU_RESOURCE
 from ..core.cluster import (ClusterSpec, DnsLabel, MachineShape, NodeBounds, NodePool, StorageClassInfo, SystemPlacement,
                             Taint, check_ipv4_cidrs)
-from ..core.gpu_operator import GpuOperatorSpec
 from ..core.labels import GPU_LABEL, POOL_LABEL
 from . import prices
 from .machine_types import MACHINE_TYPES, MachineType, allocatable, machine_shapes, zones_offering
@@ -213,7 +212,8 @@ class GkeClusterSpec(Spec):
     system_pool: GkeSystemPoolSpec = GkeSystemPoolSpec()
     gpu_pools: list[GkeGpuPoolSpec] = pydantic.Field(min_length=1)
     storage: GkeStorageSpec = GkeStorageSpec()
-    gpu_operator: GpuOperatorSpec = GpuOperatorSpec()
+    # No gpuOperator: GKE installs the driver and runs its device plugin (DESIGN.md); GPU sharing on
+    # GKE (gpu_sharing_config) is not offered until the serving layer selects GKE's sharing labels.
 
     @pydantic.field_validator("name")
     @classmethod
@@ -278,7 +278,6 @@ class GkeClusterSpec(Spec):
     def contract(self) -> ClusterSpec:
         """What the serving layer may know about this cluster. Every label a model's node affinity
         names (the pool and GPU labels) is set on the node pool itself, so a pool at zero scales up."""
-        sharing = self.gpu_operator.time_slicing
         cpu, memory = allocatable(self.system_pool.machine)
         pools = [NodePool(
             name=SYSTEM_POOL, max_nodes=self.system_pool.max_nodes, min_nodes=self.system_pool.min_nodes,
@@ -294,7 +293,7 @@ class GkeClusterSpec(Spec):
                 spot_price_per_node_hour=prices.spot(self.region, machine.name),
                 name=pool.name, gpu=machine.gpu, gpus_per_node=machine.gpus, max_nodes=pool.max_nodes,
                 min_nodes=pool.min_nodes, labels={POOL_LABEL: pool.name, GPU_LABEL: machine.gpu or ""},
-                taints=[GPU_TAINT], capacity_type=pool.capacity_type, gpu_sharing=sharing or 1,
+                taints=[GPU_TAINT], capacity_type=pool.capacity_type,
             ))
         storage = self.storage
         classes = [

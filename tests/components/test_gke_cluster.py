@@ -133,3 +133,21 @@ def test_the_provisioners_values_exist_in_its_chart():
     spec = GkeClusterSpec.model_validate(BASE).storage
     assert check(NFS_SUBDIR_PROVISIONER, provisioner_values(spec, "10.0.0.2", SystemPlacement())) == []
     assert check(NFS_SUBDIR_PROVISIONER, {"storageClass": {"provisionerNam": "x"}}) == ["storageClass.provisionerNam"]
+
+
+def test_every_gpu_deployment_can_be_placed_by_labels_its_pool_sets_at_creation():
+    """A model's required node affinity names only labels the node pool is created with, so the
+    autoscaler can scale a pool at zero: the pool, GPU and GPU product labels (no GFD on GKE)."""
+    from components.core.placement import node_affinity_for
+    from components.gcp.builders import node_pools
+
+    spec = GkeClusterSpec.model_validate(BASE)
+    contract = {p.name: p for p in spec.contract().pools}
+    for plan in node_pools(spec):
+        if plan.gpu is None:
+            continue
+        affinity = node_affinity_for(contract[plan.pool])
+        (term,) = affinity["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
+        for expression in term["matchExpressions"]:
+            assert expression["operator"] == "In", expression
+            assert plan.labels.get(expression["key"]) in expression["values"], (plan.key, expression)
