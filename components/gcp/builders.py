@@ -9,7 +9,7 @@ from typing import Any, Optional
 
 from ..core.catalog.gpus import GPU_PRODUCT_LABEL
 from ..core.cluster import Taint
-from ..core.labels import GPU_LABEL, POOL_LABEL
+from ..core.labels import POOL_LABEL
 from .spec import ON_DEMAND_SUFFIX, SPOT_SUFFIX, SYSTEM_POOL, GkeClusterSpec
 
 # Google's least-privilege role for node service accounts (CIS GKE Benchmark v2.0.0, 5.2.1: "the node

@@ -20,7 +20,7 @@ from ..core.cluster import SystemPlacement
 from ..core.labels import CostLabels, platform_labels
 from ..kubernetes._base import ComponentArgs, InputStr, extra_package, resource_kwargs
 from ..kubernetes.helm import chart_namespace, release
-from .spec import NFS_PROVISIONER, PD_PROVISIONER, GkeStorageSpec
+from .spec import PD_PROVISIONER, GkeStorageSpec
 
 gcp = extra_package("pulumi_gcp", "gcp")
 

@@ -93,8 +93,8 @@ def test_model_caches_share_one_protected_filestore_instance():
     import pulumi_kubernetes as k8s
 
     from components.core.cluster import SystemPlacement
-    from components.gcp.storage import NFS_PROVISIONER, GkeStorage, GkeStorageArgs
-    from components.gcp.spec import NFS_PROVISIONER as CONTRACT_PROVISIONER
+    from components.gcp.spec import NFS_PROVISIONER
+    from components.gcp.storage import GkeStorage, GkeStorageArgs
 
     spec = GkeClusterSpec.model_validate(BASE)
 
@@ -115,7 +115,8 @@ def test_model_caches_share_one_protected_filestore_instance():
     values = release.inputs["values"]
     assert values["storageClass"]["name"] == "filestore-models" and values["storageClass"]["reclaimPolicy"] == "Retain"
     assert values["nfs"]["path"] == "/models" and values["nodeSelector"] == {POOL_LABEL: "system"}
-    assert NFS_PROVISIONER == CONTRACT_PROVISIONER
+    # The class the chart creates is named by its release: cluster.local/<release name> (_helpers.tpl).
+    assert NFS_PROVISIONER == f"cluster.local/{release.inputs['name']}"
     contract = spec.contract()
     assert contract.storage_class("filestore-models").provisioner == NFS_PROVISIONER
     (namespace,) = [r for r in recording.registrations if r.type == "kubernetes:core/v1:Namespace"]
