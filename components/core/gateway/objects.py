@@ -82,9 +82,13 @@ CLOUDFLARE_KEY = "api-token"
 ENVOY_RESOURCES = {"requests": {"cpu": "500m", "memory": "512Mi"}, "limits": {"memory": "2Gi"}}
 # AI Gateway's recommendation: Envoy's 32 KiB default buffer is too small for LLM request bodies.
 BUFFER_LIMIT = "50Mi"
-# TCP keepalives well inside the 350 s idle timeout of AWS NLBs (and most cloud load balancers), so a
-# stream that is quiet while a long prompt is prefilled keeps its connection.
-KEEPALIVE = {"idleTime": "60s", "interval": "30s", "probes": 3}
+# TCP keepalives inside the shortest idle tracking of the clouds' layer-4 load balancers, so a stream
+# that is quiet while a long prompt is prefilled keeps its connection: AWS NLBs forget a flow after
+# 350 s; Google Cloud's external passthrough load balancer after 60 s, not configurable (Compute API
+# BackendServiceConnectionTrackingPolicy.idleTimeoutSec: "For external passthrough Network Load
+# Balancers the default is 60 seconds. This option is not available publicly.").
+LOAD_BALANCER_IDLE_SECONDS = 60
+KEEPALIVE = {"idleTime": "30s", "interval": "15s", "probes": 3}
 # Retried (on another pod: Envoy Gateway adds the previous_hosts predicate) only when vLLM did no
 # work for the request: it never reached vLLM, or vLLM 0.33.0 refused it with a 503, which it answers
 # only before scheduling (admission limits: QueueOverflowError, MaxQueuedTokensError; a paused engine:
