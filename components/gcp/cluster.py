@@ -39,6 +39,9 @@ class GkeCluster(pulumi.ComponentResource):
     kubeconfig: pulumi.Output[str]
     kubernetes: k8s.Provider
     node_pools: list[pulumi.Resource]
+    """The system pool first."""
+    network_name: pulumi.Output[str]
+    gcp_provider: pulumi.ProviderResource
 
     def __init__(self, name: str, args: GkeClusterArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__(f"{TOKEN_PREFIX}:GkeCluster", name, None, opts)
@@ -46,6 +49,8 @@ class GkeCluster(pulumi.ComponentResource):
         self._gcp = gcp.Provider(f"{name}-gcp", project=spec.project, region=spec.region,
                                  default_labels=_labels(args), opts=pulumi.ResourceOptions(parent=self))
         network, subnet = self._create_network(name, spec)
+        self.network_name = network.name
+        self.gcp_provider = self._gcp
         account = self._create_node_service_account(name, spec)
         cluster = container.Cluster(
             name, name=spec.name, location=spec.region, node_locations=list(spec.zones),

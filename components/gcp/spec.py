@@ -36,6 +36,10 @@ GPU_TAINT = Taint(key=GPU_RESOURCE, value="present", effect="NoSchedule")
 # chart names its provisioner cluster.local/<fullname> (templates/_helpers.tpl), the release's name.
 NFS_PROVISIONER = "cluster.local/nfs-subdir-external-provisioner"
 PD_PROVISIONER = "pd.csi.storage.gke.io"
+# The gateway's LoadBalancer Service: a backend-service-based external passthrough network load balancer
+# (GKE 1.25.5+; "LoadBalancer Service parameters", cloud.google.com/kubernetes-engine/docs/concepts/
+# service-load-balancer-parameters, read 2026-12-03). It passes TCP through, so Envoy terminates TLS.
+LOAD_BALANCER_ANNOTATIONS = {"cloud.google.com/l4-rbs": "enabled"}
 # Filestore's smallest instance per tier, in GiB (cloud.google.com/filestore/docs/service-tiers, read
 # 2026-12-03: Basic HDD 1 TiB, Basic SSD 2.5 TiB, Zonal and Enterprise 1 TiB at the low end). The
 # Regional tier's page now starts at 100 GiB but the overview table says 1 TiB: 1 TiB is kept.
@@ -302,4 +306,4 @@ class GkeClusterSpec(Spec):
             StorageClassInfo(name=storage.block_class, provisioner=PD_PROVISIONER, access_modes=["ReadWriteOnce"]),
         ]
         return ClusterSpec(pools=pools, system=SystemPlacement(node_selector={POOL_LABEL: SYSTEM_POOL}),
-                           storage_classes=classes)
+                           storage_classes=classes, load_balancer_annotations=LOAD_BALANCER_ANNOTATIONS)

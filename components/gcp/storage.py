@@ -18,7 +18,7 @@ import pulumi_kubernetes as k8s
 from ..core.catalog.charts import NFS_SUBDIR_PROVISIONER
 from ..core.cluster import SystemPlacement
 from ..core.labels import CostLabels, platform_labels
-from ..kubernetes._base import ComponentArgs, InputStr, extra_package, resource_kwargs
+from ..kubernetes._base import ComponentArgs, InputStr, extra_package, resource_kwargs, waits_for
 from ..kubernetes.helm import chart_namespace, release
 from .spec import PD_PROVISIONER, GkeStorageSpec
 
@@ -94,7 +94,8 @@ class GkeStorage(pulumi.ComponentResource):
         )
         self.instance_ip = instance.networks.apply(lambda networks: networks[0].ip_addresses[0])
         labels = platform_labels(args.cost)
-        k8s_opts = pulumi.ResourceOptions(parent=self, provider=args.kubernetes)
+        # The provisioner needs a node to run on: what the component waits for (the system pool).
+        k8s_opts = pulumi.ResourceOptions(parent=self, provider=args.kubernetes, depends_on=waits_for(opts) or None)
         # The provisioner's pod mounts the NFS share: a volume type "restricted" forbids.
         namespace = chart_namespace(f"{name}-nfs", NFS_SUBDIR_PROVISIONER, labels, self, pod_security="baseline")
         models = release(f"{name}-nfs-provisioner", NFS_SUBDIR_PROVISIONER, namespace.metadata.name,

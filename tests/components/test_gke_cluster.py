@@ -152,3 +152,26 @@ def test_every_gpu_deployment_can_be_placed_by_labels_its_pool_sets_at_creation(
         for expression in term["matchExpressions"]:
             assert expression["operator"] == "In", expression
             assert plan.labels.get(expression["key"]) in expression["values"], (plan.key, expression)
+
+
+def test_the_platform_gives_the_serving_layer_the_contract_and_waits():
+    """GkePlatform: the contract (pools, storage classes, the passthrough load balancer annotation),
+    storage that waits for the system pool, and `ready` holding every node pool and storage class."""
+    from components.gcp.platform import GkePlatform, GkePlatformArgs
+    from components.gcp.spec import LOAD_BALANCER_ANNOTATIONS
+
+    spec = GkeClusterSpec.model_validate(BASE)
+    holder = {}
+
+    def program():
+        holder["platform"] = GkePlatform("gcp", GkePlatformArgs(spec=spec, cost=CostLabels(team="ml", environment="prod")))
+
+    recording = record(program, project="p", stack="s", config={}, secret_keys=[], monitor=RecordingMonitor(PreviewMocks()))
+    platform = holder["platform"].platform
+    assert platform.cluster.load_balancer_annotations == LOAD_BALANCER_ANNOTATIONS == {"cloud.google.com/l4-rbs": "enabled"}
+    assert {c.name for c in platform.cluster.storage_classes} == {"filestore-models", "pd-balanced"}
+    assert len(platform.ready) == 4 + 2, "four node pools, two storage classes"
+    names = {r.urn: r.name for r in recording.registrations}
+    (release,) = [r for r in recording.registrations if r.type == "kubernetes:helm.sh/v3:Release"]
+    assert "gcp-gke-system" in {names.get(u) for u in release.dependencies}, "the provisioner waits for a node"
+    assert release.provider and release.provider.endswith("::gcp-gke-kubernetes")

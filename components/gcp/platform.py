@@ -1,0 +1,47 @@
+"""The GKE platform (work in progress for #16): the cluster and its node pools, and the model cache's
+storage, producing the same Platform contract as any other cluster. Not yet offered by stack config:
+the GPU metrics (DCGM) path comes first (DESIGN.md).
+
+Dependencies carry the deletion order, as on EKS: storage waits for the system pool (its provisioner
+needs a node), and the serving layer waits for `Platform.ready`, so it is deleted first.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import pulumi
+
+from ..core.labels import CostLabels
+from ..kubernetes._base import ComponentArgs
+from ..platform.contract import Platform
+from .cluster import TOKEN_PREFIX, GkeCluster, GkeClusterArgs
+from .spec import GkeClusterSpec
+from .storage import GkeStorage, GkeStorageArgs
+
+
+class GkePlatformArgs(ComponentArgs):
+    spec: GkeClusterSpec
+    cost: CostLabels
+
+
+class GkePlatform(pulumi.ComponentResource):
+    platform: Platform
+    kubeconfig: pulumi.Output[str]
+    cluster_name: pulumi.Output[str]
+
+    def __init__(self, name: str, args: GkePlatformArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__(f"{TOKEN_PREFIX}:GkePlatform", name, None, opts)
+        spec = args.spec
+        contract = spec.contract()
+        cluster = GkeCluster(f"{name}-gke", GkeClusterArgs(spec=spec, cost=args.cost), pulumi.ResourceOptions(parent=self))
+        system_nodes = cluster.node_pools[0]
+        storage = GkeStorage(f"{name}-storage", GkeStorageArgs(
+            spec=spec.storage, region=spec.region, zones=list(spec.zones), network=cluster.network_name,
+            system=contract.system, gcp_provider=cluster.gcp_provider, kubernetes=cluster.kubernetes, cost=args.cost,
+        ), pulumi.ResourceOptions(parent=self, providers=[cluster.kubernetes], depends_on=[system_nodes]))
+        self.platform = Platform(provider=cluster.kubernetes, cluster=contract,
+                                 ready=(*cluster.node_pools, *storage.storage_classes))
+        self.kubeconfig = cluster.kubeconfig
+        self.cluster_name = cluster.cluster_name
+        self.register_outputs({"kubeconfig": self.kubeconfig, "cluster_name": self.cluster_name})
