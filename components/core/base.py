@@ -46,6 +46,12 @@ class Spec(pydantic.BaseModel):
         validate_default=True,
     )
 
+    def given(self, *fields: str) -> str:
+        """Which of `fields` the config set, in its own words (camelCase, comma-separated, sorted):
+        for errors about settings that a reused or absent part makes meaningless."""
+        names = type(self).model_fields
+        return ", ".join(names[f].alias or f for f in sorted(fields) if f in self.model_fields_set)
+
     @pydantic.model_validator(mode="before")
     @classmethod
     def _no_booleans_for_numbers(cls, data: Any) -> Any:

@@ -39,9 +39,8 @@ class GpuOperatorSpec(Spec):
     def _settings_need_our_operator(self) -> "GpuOperatorSpec":
         if self.install:
             return self
-        own = [f for f in ("dcgm_service_monitor", "node_feature_discovery") if f in self.model_fields_set]
-        if own:
-            names = ", ".join(type(self).model_fields[f].alias or f for f in own)
+        names = self.given("dcgm_service_monitor", "node_feature_discovery")
+        if names:
             raise ValueError(f"{names}: settings of the GPU Operator the stack installs, but install is false: "
                              "configure the cluster's own operator instead, or drop them")
         return self

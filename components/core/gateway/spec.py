@@ -221,9 +221,8 @@ class GatewaySpec(Spec):
     def _own_settings_need_own_gateway(self) -> "GatewaySpec":
         if self.reuse is None:
             return self
-        own = sorted(f for f in ("replicas", "service_type", "load_balancer_annotations") if f in self.model_fields_set)
-        if own:
-            names = ", ".join(type(self).model_fields[f].alias or f for f in own)
+        names = self.given("replicas", "service_type", "load_balancer_annotations")
+        if names:
             raise ValueError(f"{names} configure the stack's own Envoy proxies, but reuse attaches to the cluster's "
                              "Gateway, whose owner sets them: remove them, or remove reuse")
         if self.http01:

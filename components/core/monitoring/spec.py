@@ -74,9 +74,8 @@ class MonitoringSpec(Spec):
     def _own_settings_need_own_prometheus(self) -> "MonitoringSpec":
         if self.reuse.prometheus is None:
             return self
-        own = sorted(f for f in ("retention", "storage_size", "storage_class") if f in self.model_fields_set)
-        if own:
-            names = ", ".join(type(self).model_fields[f].alias or f for f in own)
+        names = self.given("retention", "storage_size", "storage_class")
+        if names:
             raise ValueError(f"{names}: settings of the stack's own Prometheus, but reuse.prometheus uses the "
                              "cluster's: set them there, or drop reuse.prometheus")
         return self
