@@ -106,6 +106,12 @@ def node_pools(spec: GkeClusterSpec) -> list[NodePoolPlan]:
     return plans
 
 
+def gpu_node_ceiling(plans: list[NodePoolPlan]) -> int:
+    """GPU nodes the pools may hold at once: each pool's maximum, plus a surge node per zone while
+    GKE upgrades it (its default surge upgrade adds one node at a time)."""
+    return sum(plan.max_nodes + len(plan.locations) for plan in plans if plan.accelerator)
+
+
 def kubeconfig(name: str, endpoint: str, ca_certificate: str) -> str:
     """A kubeconfig for the cluster that authenticates with gke-gcloud-auth-plugin (the user's gcloud login)."""
     import json

@@ -1,9 +1,9 @@
-"""The GKE platform (work in progress for #16): the cluster and its node pools, and the model cache's
-storage, producing the same Platform contract as any other cluster. Not yet offered by stack config:
-the GPU metrics (DCGM) path comes first (DESIGN.md).
+"""The GKE platform: the cluster and its node pools, the model cache's storage and the GPU metrics
+exporter, producing the same Platform contract as any other cluster. GKE installs the GPU driver and
+runs the device plugin; no GPU Operator (DESIGN.md).
 
-Dependencies carry the deletion order, as on EKS: storage waits for the system pool (its provisioner
-needs a node), and the serving layer waits for `Platform.ready`, so it is deleted first.
+Dependencies carry the deletion order, as on EKS: storage and the exporter wait for the system pool
+(their controllers need a node), and the serving layer waits for `Platform.ready`, so it is deleted first.
 """
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ import pulumi
 from ..core.labels import CostLabels
 from ..kubernetes._base import ComponentArgs
 from ..platform.contract import Platform
+from .builders import gpu_node_ceiling, node_pools
 from .cluster import TOKEN_PREFIX, GkeCluster, GkeClusterArgs
-from .spec import GkeClusterSpec
+from .gpu_metrics import GkeGpuMetrics, GkeGpuMetricsArgs
+from .spec import GPU_TAINT, GkeClusterSpec
 from .storage import GkeStorage, GkeStorageArgs
 
 
@@ -40,8 +42,12 @@ class GkePlatform(pulumi.ComponentResource):
             spec=spec.storage, region=spec.region, zones=list(spec.zones), network=cluster.network_name,
             system=contract.system, gcp_provider=cluster.gcp_provider, kubernetes=cluster.kubernetes, cost=args.cost,
         ), pulumi.ResourceOptions(parent=self, providers=[cluster.kubernetes], depends_on=[system_nodes]))
+        metrics = GkeGpuMetrics(f"{name}-gpu-metrics", GkeGpuMetricsArgs(
+            gpu_taints=[GPU_TAINT], max_gpu_nodes=gpu_node_ceiling(node_pools(spec)), cost=args.cost,
+        ), pulumi.ResourceOptions(parent=self, providers=[cluster.kubernetes], depends_on=[system_nodes]))
         self.platform = Platform(provider=cluster.kubernetes, cluster=contract,
-                                 ready=(*cluster.node_pools, *storage.storage_classes))
+                                 ready=(*cluster.node_pools, *storage.storage_classes, metrics.release),
+                                 gpu_metrics=metrics.target)
         self.kubeconfig = cluster.kubeconfig
         self.cluster_name = cluster.cluster_name
         self.register_outputs({"kubeconfig": self.kubeconfig, "cluster_name": self.cluster_name})

@@ -37,6 +37,9 @@ class MonitoringArgs(ComponentArgs):
     """The served models, for their per-model alerts (start-up budget, cache claim)."""
     grafana_admin_password: Optional[pulumi.Output] = None
     """A Pulumi secret; unset, a random password is generated and exported as a secret."""
+    scrape_targets: list[objects.ScrapeTarget] = []
+    """Metrics Services the platform runs that nothing scrapes yet (Platform.gpu_metrics): a
+    ServiceMonitor each, in the target's namespace, once the Prometheus Operator's CRDs exist."""
     alerting_secrets: dict[str, Any] = {}
     """Receiver name -> its secret (Slack or webhook URL, PagerDuty routing key, SMTP password), each a
     Pulumi secret; one for every receiver of spec.alerting that reads one."""
@@ -98,6 +101,11 @@ class Monitoring(pulumi.ComponentResource):
             self.crds_ready.append(release(f"{name}-keda", KEDA, keda_namespace.metadata.name, values.keda_values(args.system),
                                            self, opts=pulumi.ResourceOptions(depends_on=after or None)))
         self._create_rules_and_dashboards(name, args, rules_at, rule_labels, rules_after, dashboards_at, sidecar, labels)
+        monitor_labels = {**labels, **(reuse.prometheus.service_monitor_labels if reuse.prometheus is not None else {})}
+        for target in args.scrape_targets:
+            manifest = objects.target_service_monitor(target, labels=monitor_labels)
+            k8s.apiextensions.CustomResource(f"{name}-scrape-{target.name}", **custom_resource_kwargs(manifest),
+                                             opts=child(self, depends_on=rules_after or None))
         self.register_outputs({"prometheus_url": self.prometheus_url, "grafana_admin_password": self.grafana_admin_password})
 
     def _alerting(self, name: str, args: MonitoringArgs, namespace: pulumi.Output[str],

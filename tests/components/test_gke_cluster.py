@@ -1,4 +1,4 @@
-"""The GKE cluster component (work in progress for #16) under recording mocks, with the real
+"""The GKE cluster component under recording mocks, with the real
 pulumi-gcp 10.2.0 SDK: what it registers, and that the properties the issue asks for are set."""
 
 from __future__ import annotations
@@ -170,8 +170,11 @@ def test_the_platform_gives_the_serving_layer_the_contract_and_waits():
     platform = holder["platform"].platform
     assert platform.cluster.load_balancer_annotations == LOAD_BALANCER_ANNOTATIONS == {"cloud.google.com/l4-rbs": "enabled"}
     assert {c.name for c in platform.cluster.storage_classes} == {"filestore-models", "pd-balanced"}
-    assert len(platform.ready) == 4 + 2, "four node pools, two storage classes"
+    assert len(platform.ready) == 4 + 2 + 1, "four node pools, two storage classes, the DCGM exporter"
+    assert platform.gpu_metrics is not None and platform.gpu_metrics.namespace == "dcgm-exporter"
     names = {r.urn: r.name for r in recording.registrations}
-    (release,) = [r for r in recording.registrations if r.type == "kubernetes:helm.sh/v3:Release"]
-    assert "gcp-gke-system" in {names.get(u) for u in release.dependencies}, "the provisioner waits for a node"
-    assert release.provider and release.provider.endswith("::gcp-gke-kubernetes")
+    releases = [r for r in recording.registrations if r.type == "kubernetes:helm.sh/v3:Release"]
+    assert len(releases) == 2, "the NFS provisioner and the DCGM exporter"
+    for release in releases:
+        assert "gcp-gke-system" in {names.get(u) for u in release.dependencies}, f"{release.name} waits for a node"
+        assert release.provider and release.provider.endswith("::gcp-gke-kubernetes")

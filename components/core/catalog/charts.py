@@ -50,17 +50,21 @@ AI_GATEWAY = Chart("ai-gateway-helm", "v1.1.0", "oci://docker.io/envoyproxy", "e
 CERT_MANAGER = Chart("cert-manager", "v1.21.1", "https://charts.jetstack.io", "cert-manager")
 # kubernetes-sigs/nfs-subdir-external-provisioner charts/nfs-subdir-external-provisioner, tag
 # nfs-subdir-external-provisioner-4.0.18 (commit c2a2d5d5; image v4.0.2): the GKE model cache's
-# subdirectory per claim on one Filestore instance (components/gcp/DESIGN.md). Not in CHARTS yet:
-# no stack installs it until GKE is accepted by stack config.
+# subdirectory per claim on one Filestore instance (components/gcp/DESIGN.md).
 NFS_SUBDIR_PROVISIONER = Chart("nfs-subdir-external-provisioner", "4.0.18",
                                "https://kubernetes-sigs.github.io/nfs-subdir-external-provisioner/", "nfs-provisioner")
+# NVIDIA/dcgm-exporter deployment/, tag 4.5.3-4.8.2 (commit 691c9276; chart 4.8.2, image
+# nvcr.io/nvidia/k8s/dcgm-exporter:4.5.3-4.8.2-distroless): GPU metrics on GKE, whose managed driver
+# and device plugin leave no GPU Operator to run it (components/gcp/DESIGN.md).
+DCGM_EXPORTER = Chart("dcgm-exporter", "4.8.2", "https://nvidia.github.io/dcgm-exporter/helm-charts", "dcgm-exporter")
 # The oldest releases of a cluster's own gateway the stack attaches to (gateway.reuse): AI Gateway
 # v1.1.0 is the first whose v1beta1 API the routes use (CRDs in tests/data/crds), and it requires
 # Envoy Gateway v1.8.1+ (its site/docs/compatibility.md); the policies are validated against v1.8.3.
 REUSED_AI_GATEWAY_MINIMUM = "v1.1.0"
 REUSED_ENVOY_GATEWAY_MINIMUM = "v1.8.1"
 
-CHARTS = (GPU_OPERATOR, CLUSTER_AUTOSCALER, KUBE_PROMETHEUS_STACK, KEDA, ENVOY_GATEWAY, AI_GATEWAY_CRDS, AI_GATEWAY, CERT_MANAGER)
+CHARTS = (GPU_OPERATOR, CLUSTER_AUTOSCALER, KUBE_PROMETHEUS_STACK, KEDA, ENVOY_GATEWAY, AI_GATEWAY_CRDS, AI_GATEWAY, CERT_MANAGER,
+          NFS_SUBDIR_PROVISIONER, DCGM_EXPORTER)
 # Namespaces Kubernetes itself owns (kube-node-lease holds node heartbeats).
 KUBERNETES_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 

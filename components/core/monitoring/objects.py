@@ -4,6 +4,7 @@ on its request queue. Validated in tests against the CRDs of the pinned operator
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..labels import selector_labels
@@ -25,6 +26,33 @@ def service_monitor(model: ModelSpec, *, namespace: Any, labels: dict) -> dict:
         "spec": {
             "selector": {"matchLabels": selector_labels(COMPONENT, model.name)},
             "endpoints": [{"port": PORT_NAME, "path": "/metrics", "interval": SCRAPE_INTERVAL}],
+        },
+    }
+
+
+@dataclass(frozen=True)
+class ScrapeTarget:
+    """A metrics Service a platform runs outside the serving namespace (the DCGM exporter on GKE),
+    for the monitoring layer to scrape once the Prometheus Operator's CRDs exist."""
+
+    name: str
+    namespace: str
+    selector: dict[str, str] = field(default_factory=dict)
+    """Labels of the Service (not its pods) to scrape."""
+    port: str = "metrics"
+    """The Service port's name."""
+
+
+def target_service_monitor(target: ScrapeTarget, *, labels: dict) -> dict:
+    """Scrapes the target's Service in its own namespace; Prometheus adds the namespace, service and
+    pod labels, and the exporter's own labels (the DCGM exporter's Hostname) are kept."""
+    return {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "ServiceMonitor",
+        "metadata": {"name": target.name, "namespace": target.namespace, "labels": labels},
+        "spec": {
+            "selector": {"matchLabels": dict(target.selector)},
+            "endpoints": [{"port": target.port, "path": "/metrics", "interval": SCRAPE_INTERVAL}],
         },
     }
 
