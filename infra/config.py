@@ -15,6 +15,7 @@ import pulumi
 import pydantic
 
 from components.aws.spec import EksClusterSpec
+from components.gcp.spec import GkeClusterSpec
 from components.core.base import Spec
 from components.core.catalog.charts import reserved_namespaces
 from components.core.cluster import ClusterSpec, DnsLabel, check_labels
@@ -48,7 +49,7 @@ class ExistingCluster(ClusterSpec):
         return ()
 
 
-ClusterConfig = Annotated[Union[ExistingCluster, EksClusterSpec], pydantic.Field(discriminator="type")]
+ClusterConfig = Annotated[Union[ExistingCluster, EksClusterSpec, GkeClusterSpec], pydantic.Field(discriminator="type")]
 
 
 class Serving(Spec):

@@ -8,6 +8,7 @@ import pulumi
 
 from components.aws import EksPlatform, EksPlatformArgs
 from components.aws.spec import EksClusterSpec
+from components.gcp.spec import GkeClusterSpec
 from components.capacity.stack import StackPlan
 from components.core.labels import CostLabels
 from components.core.catalog.charts import KUBE_PROMETHEUS_STACK
@@ -36,6 +37,14 @@ def build_platform(config: StackConfig) -> Platform:
         pulumi.export("clusterName", eks.cluster_name)
         pulumi.export("kubeconfig", eks.kubeconfig)
         return eks.platform
+    if isinstance(cluster, GkeClusterSpec):
+        # Imported here: pulumi-gcp takes seconds to load, and only GKE stacks need it.
+        from components.gcp.platform import GkePlatform, GkePlatformArgs
+
+        gke = GkePlatform("gcp", GkePlatformArgs(spec=cluster, cost=_cost(config)))
+        pulumi.export("clusterName", gke.cluster_name)
+        pulumi.export("kubeconfig", gke.kubeconfig)
+        return gke.platform
     args = ExistingClusterArgs(cluster=cluster.contract(), context=cluster.context, kubeconfig=cluster.kubeconfig)
     return ExistingCluster("cluster", args).platform
 
@@ -54,6 +63,7 @@ def build_monitoring(config: StackConfig, plan: StackPlan, platform: Platform,
         serving_namespace=config.serving.namespace, serving_namespace_output=namespace.namespace,
         models=models, grafana_admin_password=config.grafana_admin_password,
         alerting_secrets=config.alerting_secrets,
+        scrape_targets=[platform.gpu_metrics] if platform.gpu_metrics is not None else [],
     ), platform.resource_options())
     if monitoring.grafana_admin_password is not None:
         pulumi.export("grafanaAdminPassword", monitoring.grafana_admin_password)

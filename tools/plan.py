@@ -179,6 +179,7 @@ def summary(recording: Any, stack: str) -> str:
             f"  {inputs['nodeGroupNamePrefix'].rstrip('-'):<24} {inputs['instanceTypes'][0]:<16} {inputs['capacityType']:<9} "
             f"nodes={scaling['minSize']}..{scaling['maxSize']} ami={inputs['amiType']} taints={taints}"
         )
+    lines += gke_node_pools(recording.by_type("gcp:container/nodePool:NodePool"))
     for release in recording.helm_releases():
         lines.append(f"chart {release['chart']} {release['version']} in {release['namespace']}")
     lines += gateway_summary(recording.kubernetes_objects())
@@ -188,10 +189,27 @@ def summary(recording: Any, stack: str) -> str:
     return "\n".join(lines)
 
 
+def gke_node_pools(pools: list) -> list[str]:
+    """Each GKE node pool: machine, GPUs, spot, autoscaling totals, taints and the labels set at creation."""
+    lines = ["node pools:"] if pools else []
+    for pool in pools:
+        inputs, config = pool.inputs, pool.inputs["nodeConfig"]
+        scaling = inputs["autoscaling"]
+        gpus = ",".join(f"{a['count']}x{a['type']}" for a in config.get("guestAccelerators", [])) or "-"
+        taints = ",".join(f"{t['key']}={t['value']}:{t['effect']}" for t in config.get("taints", [])) or "-"
+        labels = ",".join(f"{k}={v}" for k, v in sorted(config.get("labels", {}).items()))
+        lines.append(
+            f"  {inputs['name']:<24} {config['machineType']:<16} {'spot' if config.get('spot') else 'on-demand':<9} "
+            f"gpus={gpus} nodes={scaling['totalMinNodeCount']}..{scaling['totalMaxNodeCount']} taints={taints} labels={labels}"
+        )
+    return lines
+
+
 def platform_parts(config: Any) -> list[str]:
     """Each platform part the stack can install, and whether it installs it or uses the cluster's."""
     from components.aws.spec import EksClusterSpec
-    from components.core.catalog.charts import CERT_MANAGER, GPU_OPERATOR, KEDA, KUBE_PROMETHEUS_STACK
+    from components.core.catalog.charts import CERT_MANAGER, DCGM_EXPORTER, GPU_OPERATOR, KEDA, KUBE_PROMETHEUS_STACK
+    from components.gcp.spec import GkeClusterSpec
 
     from components.core.catalog.charts import AI_GATEWAY, ENVOY_GATEWAY
 
@@ -211,14 +229,24 @@ def platform_parts(config: Any) -> list[str]:
          f"installed ({KUBE_PROMETHEUS_STACK.version})" if existing is None else f"reused ({existing.url})"),
         ("KEDA", "off (monitoring unset)" if monitoring is None else
          "reused (the cluster's)" if monitoring.reuse.keda else f"installed ({KEDA.version})"),
-        ("GPU Operator", "the cluster's own (an existing cluster's GPU drivers and device plugin are not managed)"
-         if not isinstance(config.cluster, EksClusterSpec) else f"installed ({GPU_OPERATOR.version}; drivers from the "
-         "EKS NVIDIA AMI)" if config.cluster.gpu_operator.install else "reused (the cluster's; drivers from the EKS NVIDIA AMI)"),
+        ("GPU Operator", _gpu_operator_part(config.cluster, EksClusterSpec, GkeClusterSpec, GPU_OPERATOR.version,
+                                            DCGM_EXPORTER.version)),
     ]
     lines = ["platform parts:", *(f"  {part:<30} {state}" for part, state in rows)]
     if reused is not None:
         lines += [f"  the reused Gateway must: {need}" for need in reused_gateway_needs(config)]
     return lines
+
+
+def _gpu_operator_part(cluster: Any, eks: type, gke: type, operator: str, exporter: str) -> str:
+    if isinstance(cluster, gke):
+        return (f"not used: GKE installs the driver and runs the device plugin; DCGM exporter installed ({exporter}, "
+                "scraped by the monitoring layer)")
+    if not isinstance(cluster, eks):
+        return "the cluster's own (an existing cluster's GPU drivers and device plugin are not managed)"
+    if cluster.gpu_operator.install:
+        return f"installed ({operator}; drivers from the EKS NVIDIA AMI)"
+    return "reused (the cluster's; drivers from the EKS NVIDIA AMI)"
 
 
 def reused_gateway_needs(config: Any) -> list[str]:

@@ -1,6 +1,5 @@
-"""The typed description of a GKE platform, as `cluster:` with `type: gke` will take it; and its
-translation into the cluster contract. Work in progress (#16): stack config does not accept
-`type: gke` until the GkePlatform component that creates it exists.
+"""The typed description of a GKE platform (`cluster:` with `type: gke`), and its translation into
+the cluster contract.
 
 Pools name a machine type and nothing else about their hardware: the A2, A3 and G2 series come with
 their GPUs fixed, so GPU model and count come from the machine catalog. A pool may still state
@@ -112,7 +111,15 @@ class GkeSystemPoolSpec(_PoolSpec):
     min_nodes: int = pydantic.Field(default=2, ge=1)
     max_nodes: int = pydantic.Field(default=4, ge=1)
     disk_gib: int = pydantic.Field(default=50, ge=20, le=65536)
-    spot: Literal[False] = pydantic.Field(default=False, description="the system pool is never spot")
+    spot: bool = pydantic.Field(default=False, description="the system pool is never spot")
+
+    @pydantic.field_validator("spot")
+    @classmethod
+    def _never_spot(cls, value: bool) -> bool:
+        if value:
+            raise ValueError("the system pool is never spot: a preempted node takes the gateway, the platform's "
+                             "controllers and monitoring with it; drop spot (GPU pools may use capacityType: spot)")
+        return value
 
     @pydantic.field_validator("machine_type")
     @classmethod
@@ -278,6 +285,19 @@ class GkeClusterSpec(Spec):
     def machines(self) -> tuple[MachineShape, ...]:
         """The machine types this platform can give a pool: the Compute Engine catalog."""
         return machine_shapes()
+
+    def price_notes(self) -> list[str]:
+        """Where each pool's price comes from (for the plan's cost lines)."""
+        pools = [(SYSTEM_POOL, self.system_pool.machine_type, False),
+                 *((p.name, p.machine_type, p.capacity_type == "spot") for p in self.gpu_pools)]
+        notes = []
+        for name, machine_type, on_spot in pools:
+            notes.append(f"{name} ({machine_type}): {prices.on_demand(self.region, machine_type)[1]}")
+            if on_spot:
+                spot = prices.spot(self.region, machine_type)
+                notes.append(f"{name} ({machine_type}) on spot: " + (f"{prices.SOURCE} (list spot price of that day; it changes often)"
+                                                                   if spot is not None else f"no spot price in {prices.SOURCE}"))
+        return notes
 
     def contract(self) -> ClusterSpec:
         """What the serving layer may know about this cluster. Every label a model's node affinity

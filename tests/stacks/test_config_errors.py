@@ -133,8 +133,8 @@ def eks(config) -> dict:
     (lambda c: eks(c).update(regoin="us-east-1"),
      "cluster.regoin: unknown key; did you mean 'region'? (allowed: admins, adopt, gpuOperator, gpuPools, "
      "kubernetesVersion, name, network, publicAccessCidrs, region, storage, systemPool, type)"),
-    (lambda c: eks(c).update(type="gke"),
-     "cluster.type: 'gke' is not a known type; use one of: eks, existing"),
+    (lambda c: eks(c).update(type="aks"),
+     "cluster.type: 'aks' is not a known type; use one of: eks, existing, gke"),
     (lambda c: eks(c)["network"].update(availabilityZones=["us-west-2a", "us-east-2b"]),
      "cluster.network.availabilityZones: us-west-2a not zones of us-east-2 (e.g. us-east-2a)"),
     (lambda c: eks(c)["network"].update(vpcId="vpc-0123456789abcdef0"),
@@ -313,3 +313,51 @@ def _alerting(config: dict) -> dict:
 ])
 def test_alerting_mistakes_name_their_path_and_fix(tmp_path, mutate, expected):
     assert expected in fail_in_process(tmp_path, mutate)
+
+
+PROD_GKE = ROOT / "Pulumi.prod-gke.yaml"
+
+
+def gke(config) -> dict:
+    return config["llmstack:cluster"]
+
+
+@pytest.mark.parametrize("mutate, expected", [
+    (lambda c: gke(c)["gpuPools"][0].update(accelerator="nvidia-tesla-a100"),
+     "cluster.gpuPools[0].accelerator: g2-standard-12 comes with nvidia-l4, not nvidia-tesla-a100; nvidia-tesla-a100 "
+     "comes with a2-highgpu-*, a2-megagpu-*"),
+    (lambda c: gke(c)["gpuPools"][0].update(gpusPerNode=2),
+     "cluster.gpuPools[0].gpusPerNode: g2-standard-12 has 1 x L4, not 2; 2 x L4: g2-standard-24"),
+    (lambda c: gke(c)["gpuPools"][0].update(zones=["us-central1-f"]),
+     "cluster.gpuPools[0]: us-central1-f does not offer nvidia-l4 (g2-standard-12); set gpuPools[0].zones to some of "
+     "us-central1-a, us-central1-b, us-central1-c"),
+    (lambda c: gke(c)["gpuPools"][1].update(name="h100-for-the-code-assistant-and-evals"),
+     "cluster.gpuPools[1].name: 'h100-for-the-code-assistant-and-evals' makes the GKE node pool "
+     "'h100-for-the-code-assistant-and-evals-on-demand' (47 characters), but GKE allows 40: use a pool name of at most 30 characters"),
+    (lambda c: gke(c)["storage"]["filestore"].update(capacityGib=1024),
+     "cluster.storage.filestore.capacityGib: 1024 GiB is outside what a BASIC_SSD Filestore instance holds "
+     "(2,560-65,434 GiB); use at least 2,560, or another tier"),
+    (lambda c: gke(c)["gpuPools"][0].update(machineType="g2-standard-13"),
+     "cluster.gpuPools[0].machineType: unknown machine type 'g2-standard-13'; did you mean 'g2-standard-32'? (known "
+     "series: a2-highgpu, a2-megagpu, a2-ultragpu, a3-highgpu, a3-megagpu, g2-standard, n1-standard)"),
+    (lambda c: gke(c)["systemPool"].update(spot=True),
+     "cluster.systemPool.spot: the system pool is never spot: a preempted node takes the gateway, the platform's "
+     "controllers and monitoring with it; drop spot (GPU pools may use capacityType: spot)"),
+    (lambda c: gke(c).update(project="My LLM Project"),
+     "cluster.project: 'My LLM Project' is not a project id: 6-30 lower-case letters, digits or hyphens, starting with "
+     "a letter (the id, not the project's display name or number)"),
+    (lambda c: gke(c)["gpuPools"][1].update(machineType="a3-highgpu-1g"),
+     "models[1].engine.tensorParallelSize: 2 GPUs per pod, but nodes of pool 'h100' have 1 x H100-80GB; the pod could "
+     "never be scheduled. Use tensorParallelSize <= 1 or a pool with larger nodes"),
+    (lambda c: gke(c)["gpuPools"][0].update(maxNodes=2),
+     "models[0].replicas.max: 6 replicas x 1 GPUs = 6 GPUs, but pool 'l4' has at most 2 nodes x 1 GPUs = 2. Lower "
+     "replicas.max to 2 or raise the pool's maxNodes to 6"),
+])
+def test_gke_mistakes_name_their_path_and_fix(tmp_path, mutate, expected):
+    assert fail_in_process(tmp_path, mutate, PROD_GKE) == [expected]
+
+
+def test_a_gke_mistake_fails_the_plan_with_one_line(tmp_path):
+    """The same through the `make plan` command: one line, no traceback, no plan written."""
+    assert fail(tmp_path, lambda c: gke(c)["gpuPools"][0].update(gpusPerNode=2), PROD_GKE) == [
+        "cluster.gpuPools[0].gpusPerNode: g2-standard-12 has 1 x L4, not 2; 2 x L4: g2-standard-24"]

@@ -64,3 +64,15 @@ behind_shared = ServingNamespace("behind-shared", ServingNamespaceArgs(name="llm
                                                                        gateway=proxy_peer(shared, "llm3")))
 routed = Monitoring("routed", MonitoringArgs(spec=reused, system=system, cost=cost, serving_namespace="llm3",
                                              serving_namespace_output=behind_shared.namespace))
+
+# A GKE platform, and its DCGM exporter scraped by the monitoring layer (docs/library.md).
+from components.gcp.platform import GkePlatform, GkePlatformArgs  # noqa: E402
+from components.gcp.spec import GkeClusterSpec  # noqa: E402
+
+gke = GkePlatform("gke", GkePlatformArgs(spec=GkeClusterSpec.model_validate({
+    "type": "gke", "name": "llm", "project": "acme-llm-prod", "region": "us-central1", "zones": ["us-central1-a"],
+    "gpuPools": [{"name": "l4", "machineType": "g2-standard-12", "maxNodes": 2}]}), cost=cost))
+gpu_metrics = gke.platform.gpu_metrics
+gke_monitoring = Monitoring("gke-monitoring", MonitoringArgs(
+    spec=MonitoringSpec(), system=gke.platform.cluster.system, cost=cost, serving_namespace="llm",
+    scrape_targets=[gpu_metrics] if gpu_metrics is not None else []))

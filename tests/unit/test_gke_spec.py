@@ -55,7 +55,9 @@ def pool(**fields):
     (pool(machineType="g2-standard-20"),
      "gpuPools.0.machineType: unknown machine type 'g2-standard-20'; did you mean 'g2-standard-32'? (known series: "
      "a2-highgpu, a2-megagpu, a2-ultragpu, a3-highgpu, a3-megagpu, g2-standard, n1-standard)"),
-    (lambda d: d.update(systemPool={"spot": True}), "systemPool.spot: Input should be False"),
+    (lambda d: d.update(systemPool={"spot": True}),
+     "systemPool.spot: the system pool is never spot: a preempted node takes the gateway, the platform's controllers "
+     "and monitoring with it; drop spot (GPU pools may use capacityType: spot)"),
     (lambda d: d.update(project="Acme LLM"),
      "project: 'Acme LLM' is not a project id: 6-30 lower-case letters, digits or hyphens, starting with a letter (the "
      "id, not the project's display name or number)"),
