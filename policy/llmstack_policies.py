@@ -287,6 +287,22 @@ def imdsv2_required(resource_type: str, props: dict, config: dict) -> list[str]:
     return []
 
 
+def gke_metadata_server(resource_type: str, props: dict, config: dict) -> list[str]:
+    """GKE nodes serve pods the GKE metadata server, never the node's own credentials (the GKE
+    counterpart of IMDSv2 with hop limit 2: a pod must not act as the node's service account)."""
+    if resource_type not in ("gcp:container/nodePool:NodePool", "gcp:container/cluster:Cluster"):
+        return []
+    node_config = props.get("nodeConfig")
+    if not node_config:
+        return []
+    mode = _get(node_config, "workloadMetadataConfig", "mode")
+    if mode is not None and mode != "GKE_METADATA":
+        return [f"nodeConfig.workloadMetadataConfig.mode is {mode}: pods can read the node's credentials; set GKE_METADATA"]
+    if mode is None and resource_type == "gcp:container/nodePool:NodePool":
+        return ["nodeConfig.workloadMetadataConfig.mode unset: set GKE_METADATA so pods cannot read the node's credentials"]
+    return []
+
+
 @dataclass(frozen=True)
 class Rule:
     name: str
@@ -306,6 +322,8 @@ RESOURCE_RULES = [
     Rule("llmstack-https-certificates", "Every HTTPS listener has a certificate.", https_listeners_have_certificates),
     Rule("llmstack-volumes-encrypted", "EBS and EFS storage is encrypted.", volumes_encrypted),
     Rule("llmstack-imdsv2", "Node launch templates require IMDSv2.", imdsv2_required),
+    Rule("llmstack-gke-metadata-server", "GKE nodes give pods the GKE metadata server, not the node's credentials.",
+         gke_metadata_server),
 ]
 
 

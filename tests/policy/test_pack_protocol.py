@@ -46,7 +46,7 @@ def analyze(stub, kind: str, props: dict, urn: str) -> list[str]:
 def test_the_cli_sees_every_policy_as_mandatory(analyzer):
     info = analyzer.GetAnalyzerInfo(empty_pb2.Empty())
     assert info.name == "llmstack"
-    assert len(info.policies) == 12
+    assert len(info.policies) == 13
     assert {p.enforcementLevel for p in info.policies} == {analyzer_pb2.MANDATORY}
 
 

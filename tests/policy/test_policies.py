@@ -131,7 +131,7 @@ def test_every_stack_passes_the_pack(plans, stack):
 
 def test_the_pack_has_every_policy_the_issue_asks_for():
     assert set(POLICIES) == {r.name for r in rules.RESOURCE_RULES + rules.STACK_RULES}
-    assert len(POLICIES) == 12
+    assert len(POLICIES) == 13
 
 
 def test_policy_facts_match_the_catalogs():
@@ -266,6 +266,18 @@ def test_imdsv2(plans):
     assert not violations("llmstack-imdsv2", kind, props)
     props["metadataOptions"]["httpTokens"] = "optional"
     assert violations("llmstack-imdsv2", kind, props)
+
+
+@pytest.mark.parametrize("mode", ["GCE_METADATA", "MODE_UNSPECIFIED", None])
+def test_gke_metadata_server(plans, mode):
+    kind = "gcp:container/nodePool:NodePool"
+    props = of_kind(plans, "prod-gke", kind)
+    assert not violations("llmstack-gke-metadata-server", kind, props)
+    if mode is None:
+        del props["nodeConfig"]["workloadMetadataConfig"]
+    else:
+        props["nodeConfig"]["workloadMetadataConfig"]["mode"] = mode
+    assert violations("llmstack-gke-metadata-server", kind, props)
 
 
 # -- every kind that carries a pod spec is checked like a Deployment ---------------------------------
