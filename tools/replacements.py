@@ -5,7 +5,7 @@ per resource type of the pinned providers, the inputs whose change forces a repl
 provider source each list was read from). Two offline plans (resources.json) are compared by URN:
 a resource in both whose inputs differ under such a property is replaced; one only in the first
 is deleted. Stateful resources are the ones whose replacement or deletion loses data or breaks
-clients: volume claims, file systems, clusters, node groups, generated keys, and Secrets with a
+clients: volume claims, file systems (EFS, Filestore), clusters, node groups and pools, generated keys, and Secrets with a
 fixed name (an auto-named Secret is replaced by creating the new one first, so it is not listed).
 
     python -m tools.replacements build/prod/resources.json /tmp/after/resources.json
@@ -33,6 +33,9 @@ STATEFUL = {
     "aws:efs/accessPoint:AccessPoint": "the access point its claims mount",
     "aws:eks/cluster:Cluster": "the cluster and everything running on it",
     "aws:eks/nodeGroup:NodeGroup": "the node group's nodes, and every pod on them",
+    "gcp:container/cluster:Cluster": "the cluster and everything running on it",
+    "gcp:container/nodePool:NodePool": "the node pool's nodes, and every pod on them",
+    "gcp:filestore/instance:Instance": "the Filestore instance and every model cache on it",
     "random:index/randomPassword:RandomPassword": "the generated secret: clients holding it are locked out",
 }
 KUBERNETES_IDENTITY = ("metadata.name", "metadata.namespace")

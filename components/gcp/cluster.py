@@ -73,7 +73,9 @@ class GkeCluster(pulumi.ComponentResource):
             node_config={"service_account": account.email, "oauth_scopes": list(builders.OAUTH_SCOPES),
                          "workload_metadata_config": {"mode": "GKE_METADATA"}},
             deletion_protection=True,
-            opts=self._child(),
+            # The default pool's settings only matter while it exists (it is removed at creation); several
+            # of them force a new cluster, so a later change to them must not replace the cluster.
+            opts=self._child(ignore_changes=["nodeConfig", "initialNodeCount"]),
         )
         self.node_pools = [
             container.NodePool(

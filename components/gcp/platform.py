@@ -39,7 +39,7 @@ class GkePlatform(pulumi.ComponentResource):
         cluster = GkeCluster(f"{name}-gke", GkeClusterArgs(spec=spec, cost=args.cost), pulumi.ResourceOptions(parent=self))
         system_nodes = cluster.node_pools[0]
         storage = GkeStorage(f"{name}-storage", GkeStorageArgs(
-            spec=spec.storage, region=spec.region, zones=list(spec.zones), network=cluster.network_name,
+            spec=spec.storage, location=spec.filestore_location, network=cluster.network_name,
             system=contract.system, gcp_provider=cluster.gcp_provider, kubernetes=cluster.kubernetes, cost=args.cost,
         ), pulumi.ResourceOptions(parent=self, providers=[cluster.kubernetes], depends_on=[system_nodes]))
         metrics = GkeGpuMetrics(f"{name}-gpu-metrics", GkeGpuMetricsArgs(

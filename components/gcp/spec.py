@@ -192,9 +192,18 @@ class FilestoreCache(Spec):
 
     tier: Literal["BASIC_HDD", "BASIC_SSD", "ZONAL", "REGIONAL", "ENTERPRISE"] = "BASIC_SSD"
     capacity_gib: int = pydantic.Field(default=2560, ge=1, description="the instance's capacity, within its tier's range")
+    zone: Optional[str] = pydantic.Field(default=None, description=(
+        "zonal tiers (BASIC_HDD, BASIC_SSD, ZONAL): the instance's zone; default: the first of cluster.zones. "
+        "A new zone replaces the instance and every cache on it"))
+
+    @property
+    def zonal(self) -> bool:
+        return self.tier not in ("REGIONAL", "ENTERPRISE")
 
     @pydantic.model_validator(mode="after")
     def _tier_capacity(self) -> "FilestoreCache":
+        if self.zone is not None and not self.zonal:
+            raise ValueError(f"zone: a {self.tier} instance spans the region; drop zone, or use a zonal tier")
         low, high = FILESTORE_MIN_GIB[self.tier], FILESTORE_MAX_GIB[self.tier]
         if not low <= self.capacity_gib <= high:
             raise ValueError(f"capacityGib: {self.capacity_gib} GiB is outside what a {self.tier} Filestore instance "
@@ -261,7 +270,9 @@ class GkeClusterSpec(Spec):
 
     @pydantic.model_validator(mode="after")
     def _zones(self) -> "GkeClusterSpec":
-        for path, zones in [("zones", self.zones), *((f"gpuPools[{i}].zones", p.zones) for i, p in enumerate(self.gpu_pools))]:
+        filestore = self.storage.filestore
+        for path, zones in [("zones", self.zones), *((f"gpuPools[{i}].zones", p.zones) for i, p in enumerate(self.gpu_pools)),
+                            *((("storage.filestore.zone", [filestore.zone]),) if filestore.zone else ())]:
             outside = [z for z in zones if not re.fullmatch(rf"{re.escape(self.region)}-[a-z]", z)]
             if outside:
                 raise ValueError(f"{path}: {', '.join(outside)} not zones of {self.region} (e.g. {self.region}-a)")
@@ -281,6 +292,12 @@ class GkeClusterSpec(Spec):
 
     def pool_zones(self, pool: GkeGpuPoolSpec) -> list[str]:
         return pool.zones or self.zones
+
+    @property
+    def filestore_location(self) -> str:
+        """Zonal tiers live in a zone (set, or the first of the cluster's); regional and enterprise ones in the region."""
+        filestore = self.storage.filestore
+        return (filestore.zone or self.zones[0]) if filestore.zonal else self.region
 
     def machines(self) -> tuple[MachineShape, ...]:
         """The machine types this platform can give a pool: the Compute Engine catalog."""

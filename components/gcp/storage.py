@@ -31,11 +31,6 @@ PATH_PATTERN = "${.PVC.namespace}/${.PVC.name}"
 """Each claim's directory under the share: its namespace, then its name."""
 
 
-def filestore_location(spec: GkeStorageSpec, region: str, zones: list[str]) -> str:
-    """Basic and zonal instances live in a zone; regional and enterprise ones in the region."""
-    return region if spec.filestore.tier in ("REGIONAL", "ENTERPRISE") else zones[0]
-
-
 def provisioner_values(spec: GkeStorageSpec, server: Any, system: SystemPlacement) -> dict:
     """nfs-subdir-external-provisioner 4.0.18 values (keys checked against its values.yaml in tests).
     A retained cache keeps its volumes after their claims go (reclaimPolicy Retain)."""
@@ -66,8 +61,8 @@ def block_storage_class(name: str, labels: dict) -> dict:
 
 class GkeStorageArgs(ComponentArgs):
     spec: GkeStorageSpec
-    region: str
-    zones: list[str]
+    location: str
+    """The instance's zone (zonal tiers) or region: GkeClusterSpec.filestore_location."""
     network: InputStr
     """The VPC's name: Filestore peers with it."""
     system: SystemPlacement
@@ -85,7 +80,7 @@ class GkeStorage(pulumi.ComponentResource):
         spec = args.spec
         retain = spec.retain_model_cache
         instance = gcp.filestore.Instance(
-            f"{name}-models", tier=spec.filestore.tier, location=filestore_location(spec, args.region, args.zones),
+            f"{name}-models", tier=spec.filestore.tier, location=args.location,
             file_shares={"name": SHARE, "capacity_gb": spec.filestore.capacity_gib},
             networks=[{"network": args.network, "modes": ["MODE_IPV4"], "connect_mode": "DIRECT_PEERING"}],
             deletion_protection_enabled=retain,

@@ -102,7 +102,7 @@ def test_model_caches_share_one_protected_filestore_instance():
         google = gcp.Provider("google", project=spec.project, region=spec.region)
         kubernetes = k8s.Provider("kubernetes", kubeconfig="{}")
         GkeStorage("storage", GkeStorageArgs(
-            spec=spec.storage, region=spec.region, zones=spec.zones, network="llm-vpc",
+            spec=spec.storage, location=spec.filestore_location, network="llm-vpc",
             system=SystemPlacement(node_selector={POOL_LABEL: "system"}), gcp_provider=google, kubernetes=kubernetes,
             cost=CostLabels(team="ml", environment="prod")), pulumi.ResourceOptions(providers=[kubernetes]))
 

@@ -200,3 +200,34 @@ def test_every_stateful_type_is_in_the_replacement_catalog():
     from tools.replacements import replace_on
 
     assert set(STATEFUL) <= set(replace_on()), "a stateful type without replace-on-change facts would never be reported"
+
+
+def test_gke_pools_and_cache_keep_their_nodes_and_data_through_routine_changes_and_report_the_rest():
+    """On GKE: a larger pool, a new minimum, more zones for a pool, reordered cluster zones and a larger
+    Filestore instance are updates; a pool that turns spot (nodeConfig.spot) or changes its GPU count is replaced, and said so."""
+    base = stack_document("prod-gke")
+    before = planned(base, "prod-gke")
+    routine = copy.deepcopy(base)
+    cluster = routine["llmstack:cluster"]
+    cluster["gpuPools"][0].update(minNodes=2, maxNodes=9)
+    cluster["gpuPools"][1]["zones"] = ["us-central1-a", "us-central1-b"]
+    cluster["storage"]["filestore"]["capacityGib"] = 4096
+    cluster["zones"] = ["us-central1-c", "us-central1-b", "us-central1-a"]   # the Filestore zone is pinned
+    after = planned(routine, "prod-gke")
+    assert data_losses(before["resources"], after["resources"]) == []
+    by_name = {r["name"]: r["inputs"] for r in after["resources"]}
+    assert by_name["gcp-gke-l4"]["autoscaling"]["totalMaxNodeCount"] == 9, "the change reached the plan"
+    assert by_name["gcp-storage-models"]["fileShares"]["capacityGb"] == 4096
+    two_gpus = copy.deepcopy(base)
+    two_gpus["llmstack:cluster"]["gpuPools"][0]["machineType"] = "g2-standard-24"
+    (replaced,) = data_losses(before["resources"], planned(two_gpus, "prod-gke")["resources"])
+    assert (replaced.type, replaced.action, replaced.properties) == (
+        "gcp:container/nodePool:NodePool", "replace", ("nodeConfig.guestAccelerators.count",))
+    spot = copy.deepcopy(base)
+    spot["llmstack:cluster"]["gpuPools"][0]["capacityType"] = "spot"
+    (deleted,) = data_losses(before["resources"], planned(spot, "prod-gke")["resources"])
+    assert (deleted.name, deleted.action) == ("gcp-gke-l4", "delete"), "the pool becomes l4-spot"
+    moved = copy.deepcopy(base)
+    moved["llmstack:cluster"]["network"] = {"controlPlaneCidr": "172.16.1.0/28"}
+    (cluster,) = data_losses(before["resources"], planned(moved, "prod-gke")["resources"])
+    assert cluster.properties == ("privateClusterConfig.masterIpv4CidrBlock",)

@@ -82,3 +82,16 @@ def test_a_region_the_catalog_does_not_know_is_not_refused():
     data = copy.deepcopy(BASE)
     data.update(region="asia-east1", zones=["asia-east1-a"])
     GkeClusterSpec.model_validate(data)
+
+
+def test_the_filestore_zone_is_pinned_or_the_first_cluster_zone():
+    spec = GkeClusterSpec.model_validate(BASE)
+    assert spec.filestore_location == spec.zones[0]
+    pinned = GkeClusterSpec.model_validate({**BASE, "storage": {"filestore": {"zone": BASE["zones"][-1]}}})
+    assert pinned.filestore_location == BASE["zones"][-1]
+    regional = GkeClusterSpec.model_validate({**BASE, "storage": {"filestore": {"tier": "REGIONAL", "capacityGib": 1024}}})
+    assert regional.filestore_location == BASE["region"]
+    assert error(lambda d: d.update(storage={"filestore": {"tier": "ENTERPRISE", "capacityGib": 1024, "zone": "us-central1-a"}})) == (
+        "storage.filestore: zone: a ENTERPRISE instance spans the region; drop zone, or use a zonal tier")
+    assert error(lambda d: d.update(storage={"filestore": {"zone": "us-east1-b"}})) == (
+        "storage.filestore.zone: us-east1-b not zones of us-central1 (e.g. us-central1-a)")
