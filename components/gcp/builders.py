@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from ..core.catalog.gpus import GPU_PRODUCT_LABEL
+from ..core.catalog.gpus import GPU_PRODUCT_LABEL, SHARED_SUFFIX
 from ..core.cluster import Taint
 from ..core.labels import POOL_LABEL
 from .spec import ON_DEMAND_SUFFIX, SPOT_SUFFIX, SYSTEM_POOL, GkeClusterSpec
@@ -44,6 +44,8 @@ class NodePoolPlan:
     gpu: Optional[str] = None
     accelerator: Optional[str] = None
     gpus: int = 0
+    sharing: int = 1
+    """GKE time-sharing: containers per GPU (1: whole GPUs)."""
     taints: tuple[Taint, ...] = ()
     labels: dict[str, str] = field(default_factory=dict)
 
@@ -61,6 +63,10 @@ class NodePoolPlan:
                 "type": self.accelerator, "count": self.gpus,
                 # GKE installs its default driver for the node version and runs its device plugin.
                 "gpu_driver_installation_config": {"gpu_driver_version": "DEFAULT"},
+                # Each GPU advertised `sharing` times as nvidia.com/gpu; GKE labels the nodes
+                # cloud.google.com/gke-gpu-sharing-strategy and ...-max-shared-clients-per-gpu.
+                **({"gpu_sharing_config": {"gpu_sharing_strategy": "TIME_SHARING", "max_shared_clients_per_gpu": self.sharing}}
+                   if self.sharing > 1 else {}),
             }]
         return config
 
@@ -93,10 +99,11 @@ def node_pools(spec: GkeClusterSpec) -> list[NodePoolPlan]:
         machine = pool.machine
         common = dict(pool=pool.name, machine_type=machine.name, max_nodes=pool.max_nodes, disk_gib=pool.disk_gib,
                       locations=tuple(spec.pool_zones(pool)), gpu=machine.gpu, accelerator=machine.accelerator,
-                      gpus=machine.gpus, taints=tuple(contract[pool.name].taints),
+                      gpus=machine.gpus, sharing=contract[pool.name].gpu_sharing, taints=tuple(contract[pool.name].taints),
                       # Every label the models' required node affinity names, set at creation: GKE
-                      # runs no GPU Feature Discovery, so the GPU product label is the pool's own too.
-                      labels={**contract[pool.name].labels, GPU_PRODUCT_LABEL: machine.gfd_product or ""})
+                      # runs no GPU Feature Discovery, so the GPU product label is the pool's own too,
+                      # with GFD's -SHARED suffix where GPUs are time-shared, as the contract says.
+                      labels={**contract[pool.name].labels, GPU_PRODUCT_LABEL: product_label(machine.gfd_product, pool.time_sharing)})
         if pool.capacity_type != "spot":
             plans.append(NodePoolPlan(key=pool.name, min_nodes=pool.min_nodes, **common))
             continue
@@ -104,6 +111,10 @@ def node_pools(spec: GkeClusterSpec) -> list[NodePoolPlan]:
         if pool.on_demand_fallback:
             plans.append(NodePoolPlan(key=pool.name + ON_DEMAND_SUFFIX, min_nodes=0, **common))
     return plans
+
+
+def product_label(gfd_product: Optional[str], sharing: Optional[int]) -> str:
+    return (gfd_product or "") + (SHARED_SUFFIX if sharing and sharing > 1 else "")
 
 
 def gpu_node_ceiling(plans: list[NodePoolPlan]) -> int:

@@ -140,6 +140,9 @@ class GkeGpuPoolSpec(_PoolSpec):
     disk_gib: int = pydantic.Field(default=200, ge=100, le=65536, description="pd-balanced boot disk; inference images are 10-20 GB")
     capacity_type: Literal["on-demand", "spot"] = "on-demand"
     on_demand_fallback: bool = pydantic.Field(default=False, description="spot pools: a second, on-demand node pool used when spot is short")
+    time_sharing: Optional[int] = pydantic.Field(default=None, ge=2, le=16, description=(
+        "GKE time-sharing: each GPU is advertised to this many containers (gpu_sharing_config); models on it must "
+        "take a share of GPU memory and one GPU each"))
 
     @pydantic.field_validator("machine_type")
     @classmethod
@@ -232,8 +235,8 @@ class GkeClusterSpec(Spec):
     system_pool: GkeSystemPoolSpec = GkeSystemPoolSpec()
     gpu_pools: list[GkeGpuPoolSpec] = pydantic.Field(min_length=1)
     storage: GkeStorageSpec = GkeStorageSpec()
-    # No gpuOperator: GKE installs the driver and runs its device plugin (DESIGN.md); GPU sharing on
-    # GKE (gpu_sharing_config) is not offered until the serving layer selects GKE's sharing labels.
+    # No gpuOperator: GKE installs the driver and runs its device plugin (DESIGN.md); GPU sharing is
+    # GKE's time-sharing, per pool (gpuPools[].timeSharing).
 
     @pydantic.field_validator("name")
     @classmethod
@@ -334,7 +337,7 @@ class GkeClusterSpec(Spec):
                 spot_price_per_node_hour=prices.spot(self.region, machine.name),
                 name=pool.name, gpu=machine.gpu, gpus_per_node=machine.gpus, max_nodes=pool.max_nodes,
                 min_nodes=pool.min_nodes, labels={POOL_LABEL: pool.name, GPU_LABEL: machine.gpu or ""},
-                taints=[GPU_TAINT], capacity_type=pool.capacity_type,
+                taints=[GPU_TAINT], capacity_type=pool.capacity_type, gpu_sharing=pool.time_sharing or 1,
             ))
         storage = self.storage
         classes = [

@@ -136,13 +136,18 @@ def test_the_provisioners_values_exist_in_its_chart():
     assert check(NFS_SUBDIR_PROVISIONER, {"storageClass": {"provisionerNam": "x"}}) == ["storageClass.provisionerNam"]
 
 
-def test_every_gpu_deployment_can_be_placed_by_labels_its_pool_sets_at_creation():
+TIME_SHARED = {**BASE, "gpuPools": [{**BASE["gpuPools"][0], "timeSharing": 4}, BASE["gpuPools"][1]]}
+
+
+@pytest.mark.parametrize("config", [BASE, TIME_SHARED], ids=["whole-gpus", "time-shared"])
+def test_every_gpu_deployment_can_be_placed_by_labels_its_pool_sets_at_creation(config):
     """A model's required node affinity names only labels the node pool is created with, so the
-    autoscaler can scale a pool at zero: the pool, GPU and GPU product labels (no GFD on GKE)."""
+    autoscaler can scale a pool at zero: the pool, GPU and GPU product labels (no GFD on GKE; a
+    time-shared pool's product label carries GFD's -SHARED suffix, as the contract selects)."""
     from components.core.placement import node_affinity_for
     from components.gcp.builders import node_pools
 
-    spec = GkeClusterSpec.model_validate(BASE)
+    spec = GkeClusterSpec.model_validate(config)
     contract = {p.name: p for p in spec.contract().pools}
     for plan in node_pools(spec):
         if plan.gpu is None:
@@ -178,3 +183,16 @@ def test_the_platform_gives_the_serving_layer_the_contract_and_waits():
     for release in releases:
         assert "gcp-gke-system" in {names.get(u) for u in release.dependencies}, f"{release.name} waits for a node"
         assert release.provider and release.provider.endswith("::gcp-gke-kubernetes")
+
+
+def test_a_time_shared_pool_advertises_each_gpu_to_its_share_of_containers():
+    from components.gcp.builders import node_pools
+
+    spec = GkeClusterSpec.model_validate(TIME_SHARED)
+    l4 = spec.contract().pool("l4")
+    assert l4.gpu_sharing == 4 and l4.product_labels == ("NVIDIA-L4-SHARED",)
+    plans = {p.key: p for p in node_pools(spec)}
+    (accelerator,) = plans["l4"].node_config("sa")["guest_accelerators"]
+    assert accelerator["gpu_sharing_config"] == {"gpu_sharing_strategy": "TIME_SHARING", "max_shared_clients_per_gpu": 4}
+    (whole,) = plans["h100-spot"].node_config("sa")["guest_accelerators"]
+    assert "gpu_sharing_config" not in whole

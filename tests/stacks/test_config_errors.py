@@ -349,6 +349,9 @@ def gke(config) -> dict:
     (lambda c: gke(c)["gpuPools"][1].update(machineType="a3-highgpu-1g"),
      "models[1].engine.tensorParallelSize: 2 GPUs per pod, but nodes of pool 'h100' have 1 x H100-80GB; the pod could "
      "never be scheduled. Use tensorParallelSize <= 1 or a pool with larger nodes"),
+    (lambda c: gke(c)["gpuPools"][0].update(timeSharing=2),
+     "models[0].engine.gpuMemoryUtilization: 0.9 of GPU memory per pod, but pool 'l4' shares each GPU between 2 pods; "
+     "set it to at most 0.47 so they all fit"),
     (lambda c: gke(c)["gpuPools"][0].update(maxNodes=2),
      "models[0].replicas.max: 6 replicas x 1 GPUs = 6 GPUs, but pool 'l4' has at most 2 nodes x 1 GPUs = 2. Lower "
      "replicas.max to 2 or raise the pool's maxNodes to 6"),
