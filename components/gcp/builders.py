@@ -103,7 +103,8 @@ def node_pools(spec: GkeClusterSpec) -> list[NodePoolPlan]:
                       # Every label the models' required node affinity names, set at creation: GKE
                       # runs no GPU Feature Discovery, so the GPU product label is the pool's own too,
                       # with GFD's -SHARED suffix where GPUs are time-shared, as the contract says.
-                      labels={**contract[pool.name].labels, GPU_PRODUCT_LABEL: product_label(machine.gfd_product, pool.time_sharing)})
+                      labels={**contract[pool.name].labels,
+                              GPU_PRODUCT_LABEL: product_label(machine.gfd_product, contract[pool.name].gpu_sharing)})
         if pool.capacity_type != "spot":
             plans.append(NodePoolPlan(key=pool.name, min_nodes=pool.min_nodes, **common))
             continue
@@ -113,8 +114,9 @@ def node_pools(spec: GkeClusterSpec) -> list[NodePoolPlan]:
     return plans
 
 
-def product_label(gfd_product: Optional[str], sharing: Optional[int]) -> str:
-    return (gfd_product or "") + (SHARED_SUFFIX if sharing and sharing > 1 else "")
+def product_label(gfd_product: Optional[str], sharing: int) -> str:
+    """The value GPU Feature Discovery would give `nvidia.com/gpu.product` (NodePool.product_labels)."""
+    return (gfd_product or "") + (SHARED_SUFFIX if sharing > 1 else "")
 
 
 def gpu_node_ceiling(plans: list[NodePoolPlan]) -> int:

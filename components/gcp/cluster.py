@@ -17,12 +17,13 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from ..core.labels import CostLabels
-from ..kubernetes._base import ComponentArgs, extra_package
+from ..kubernetes._base import ComponentArgs
 from . import builders
+from ._base import TOKEN_PREFIX
+from ._base import gcp as load_gcp
 from .spec import GkeClusterSpec
 
-TOKEN_PREFIX = "llmstack:gcp"
-gcp = extra_package("pulumi_gcp", "gcp")
+gcp = load_gcp()
 compute, container, projects, serviceaccount = gcp.compute, gcp.container, gcp.projects, gcp.serviceaccount
 
 

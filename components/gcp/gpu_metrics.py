@@ -29,8 +29,8 @@ from ..core.labels import CostLabels, platform_labels
 from ..core.monitoring.objects import ScrapeTarget
 from ..kubernetes._base import ComponentArgs, resource_kwargs, waits_for
 from ..kubernetes.helm import chart_namespace, release
+from ._base import TOKEN_PREFIX
 
-TOKEN_PREFIX = "llmstack:gcp"
 ACCELERATOR_LABEL = "cloud.google.com/gke-accelerator"
 """Set by GKE on every node with GPUs, from the node pool's accelerator."""
 DRIVER_HOST_DIR = "/home/kubernetes/bin/nvidia"

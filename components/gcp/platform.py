@@ -16,7 +16,8 @@ from ..core.labels import CostLabels
 from ..kubernetes._base import ComponentArgs
 from ..platform.contract import Platform
 from .builders import gpu_node_ceiling, node_pools
-from .cluster import TOKEN_PREFIX, GkeCluster, GkeClusterArgs
+from ._base import TOKEN_PREFIX
+from .cluster import GkeCluster, GkeClusterArgs
 from .gpu_metrics import GkeGpuMetrics, GkeGpuMetricsArgs
 from .spec import GPU_TAINT, GkeClusterSpec
 from .storage import GkeStorage, GkeStorageArgs

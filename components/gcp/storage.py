@@ -18,13 +18,14 @@ import pulumi_kubernetes as k8s
 from ..core.catalog.charts import NFS_SUBDIR_PROVISIONER
 from ..core.cluster import SystemPlacement
 from ..core.labels import CostLabels, platform_labels
-from ..kubernetes._base import ComponentArgs, InputStr, extra_package, resource_kwargs, waits_for
+from ..kubernetes._base import ComponentArgs, InputStr, resource_kwargs, waits_for
 from ..kubernetes.helm import chart_namespace, release
+from ._base import TOKEN_PREFIX
+from ._base import gcp as load_gcp
 from .spec import PD_PROVISIONER, GkeStorageSpec
 
-gcp = extra_package("pulumi_gcp", "gcp")
+gcp = load_gcp()
 
-TOKEN_PREFIX = "llmstack:gcp"
 SHARE = "models"
 """The Filestore file share (at most 16 characters); the NFS export is /<share>."""
 PATH_PATTERN = "${.PVC.namespace}/${.PVC.name}"
