@@ -107,11 +107,11 @@ def test_each_mistake_names_its_path_and_fix(tmp_path, mutate, expected):
 
 
 def test_an_existing_clusters_pools_are_checked_too(tmp_path):
-    assert fail(tmp_path, lambda c: c["llmstack:cluster"]["pools"][1].update(gpu="L40X"), EXISTING_GPU) == [
+    assert fail_in_process(tmp_path, lambda c: c["llmstack:cluster"]["pools"][1].update(gpu="L40X"), EXISTING_GPU) == [
         "cluster.pools[1].gpu: unknown GPU type 'L40X'; known types: T4, A10G, A10, L4, L40, L40S, A40, RTX-A6000, "
         "A100-40GB, A100-80GB, H100-80GB, H200, B200, H20, RTX-3090, RTX-4090",
     ]
-    assert fail(tmp_path, lambda c: c["llmstack:models"][1]["engine"].update(tensorParallelSize=16), EXISTING_GPU) == [
+    assert fail_in_process(tmp_path, lambda c: c["llmstack:models"][1]["engine"].update(tensorParallelSize=16), EXISTING_GPU) == [
         "models[1].engine.tensorParallelSize: 16 GPUs per pod, but nodes of pool 'h100' have 8 x H100-80GB; the pod "
         "could never be scheduled. Use tensorParallelSize <= 8 or a pool with larger nodes",
     ]
@@ -162,7 +162,7 @@ def test_time_sliced_gpus_must_be_shared_by_memory_too(tmp_path):
     def mutate(config):
         eks(config)["gpuOperator"] = {"timeSlicing": 2}
 
-    assert fail(tmp_path, mutate) == [
+    assert fail_in_process(tmp_path, mutate) == [
         "models[0].engine.gpuMemoryUtilization: 0.9 of GPU memory per pod, but pool 'l40s' shares each GPU between "
         "2 pods; set it to at most 0.47 so they all fit",
         "models[1].engine.tensorParallelSize: pool 'h100' time-slices each GPU 2 ways, so 2 slices may be the same "
@@ -176,7 +176,7 @@ def test_a_70b_model_at_full_precision_on_one_48gb_gpu_fails_with_options(tmp_pa
         config["llmstack:models"][0]["engine"]["maxModelLen"] = 8192
         config["llmstack:models"][0]["cache"]["size"] = "300Gi"
 
-    (line,) = fail(tmp_path, mutate)
+    (line,) = fail_in_process(tmp_path, mutate)
     assert line.startswith("models[0]: meta-llama/Llama-3.3-70B-Instruct on 1 x L40S: the weights (131.4 GiB per GPU)")
     assert "no memory is left for the KV cache. Options: engine.tensorParallelSize: 4 (nodes of pool 'l40s' have 4 GPUs)" in line
     assert "or hugging-quants/Meta-Llama-3.1-70B-Instruct-AWQ-INT4" not in line, "a 4-bit 70B does not fit 40 GiB at 8k either"
@@ -186,30 +186,31 @@ def test_a_32k_context_the_kv_cache_cannot_hold_fails_and_says_what_would_fit(tm
     def mutate(config):
         config["llmstack:models"][0].update(repo="casperhansen/llama-3.3-70b-instruct-awq", replicas={"min": 1, "max": 4})
 
-    (line,) = fail(tmp_path, mutate)
+    (line,) = fail_in_process(tmp_path, mutate)
     assert line.startswith("models[0]: casperhansen/llama-3.3-70b-instruct-awq on 1 x L40S: KV cache holds ~"), line
     assert ("but one request of maxModelLen 32,768 must fit in 90 % of it (the estimate's 10 % safety margin). "
             "Options: engine.maxModelLen: 3,072; or engine.tensorParallelSize: 2 (nodes of pool 'l40s' have 4 GPUs)") in line
     assert "kvCacheDtype" not in line, "fp8 KV cache alone does not reach 32,768 tokens here: no option"
 
 
-def test_the_same_model_on_a_configuration_that_fits_plans(tmp_path):
+def test_the_same_model_on_a_configuration_that_fits_plans(tmp_path, capsys):
     document = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())
     model = document["config"]["llmstack:models"][0]
     model.update(repo="casperhansen/llama-3.3-70b-instruct-awq", replicas={"min": 1, "max": 4})
     model["engine"]["tensorParallelSize"] = 2
     path = tmp_path / "Pulumi.fits.yaml"
     path.write_text(yaml.safe_dump(document))
-    proc = run_plan("fits", tmp_path / "out", path)
-    assert proc.returncode == 0, proc.stderr
-    assert "qwen3-8b                 2 x L40S:" in proc.stdout
+    from tools.plan import main
+
+    assert main(["--stack", "fits", "--out", str(tmp_path / "out"), "--stack-file", str(path)]) == 0
+    assert "qwen3-8b                 2 x L40S:" in capsys.readouterr().out
 
 
 def test_a_model_outside_the_catalog_must_declare_its_architecture(tmp_path):
     def mutate(config):
         config["llmstack:models"][0].update(repo="acme/private-13b")
 
-    (line,) = fail(tmp_path, mutate)
+    (line,) = fail_in_process(tmp_path, mutate)
     assert line.startswith("models[0].architecture: 'acme/private-13b' is not in the architecture catalog")
 
     def declared(config):
@@ -217,7 +218,7 @@ def test_a_model_outside_the_catalog_must_declare_its_architecture(tmp_path):
             "paramsB": 13, "numHiddenLayers": 40, "hiddenSize": 5120, "numAttentionHeads": 40, "numKeyValueHeads": 40,
             "vocabSize": 32000, "maxPositionEmbeddings": 4096})
 
-    assert fail(tmp_path, declared) == [
+    assert fail_in_process(tmp_path, declared) == [
         "models[0]: acme/private-13b on 1 x L40S: maxModelLen 32,768 exceeds the model's maximum context of 4,096 tokens. "
         "Options: engine.maxModelLen: 4,096",
     ]

@@ -123,14 +123,12 @@ def test_contradictions_with_a_reused_gateway_are_config_errors(tmp_path, mutate
 
 
 def test_a_reused_gateway_without_tls_issues_no_certificate(tmp_path):
-    from tests.conftest import load_plan, run_plan
+    from tests.conftest import plan_in_process
 
     def mutate(config):
         _reuse_gateway(config, globalRateLimit=True)
 
-    proc = run_plan("reuse-gateway", tmp_path / "out", broken_stack(tmp_path, mutate))
-    assert proc.returncode == 0, proc.stderr
-    plan = load_plan("reuse-gateway", tmp_path / "out")
+    plan = plan_in_process("reuse-gateway", tmp_path / "out", broken_stack(tmp_path, mutate))
     assert not plan.objects("Certificate") and not plan.objects("ReferenceGrant") and not plan.objects("ClusterIssuer")
     assert not [r for r in plan.resources if "CertManager" in r["type"]]
     assert "gatewayListenerCertificate" not in plan.outputs and "howToTrustTheCa" not in plan.outputs
@@ -169,16 +167,14 @@ def test_the_self_signed_ca_lives_in_the_clusters_cert_manager_namespace(tmp_pat
 
 
 def test_an_eks_cluster_that_runs_its_own_gpu_operator_gets_none(tmp_path):
-    from tests.conftest import load_plan, run_plan
+    from tests.conftest import plan_in_process
     from tools.plan import load_config
 
     def mutate(config):
         config["llmstack:cluster"]["gpuOperator"] = {"install": False}  # its settings belong to the cluster's operator
 
     stack_file = broken_stack(tmp_path, mutate)
-    proc = run_plan("own-gpu-operator", tmp_path / "out", stack_file)
-    assert proc.returncode == 0, proc.stderr
-    plan = load_plan("own-gpu-operator", tmp_path / "out")
+    plan = plan_in_process("own-gpu-operator", tmp_path / "out", stack_file)
     assert not [r for r in plan.resources if "GpuOperator" in r["type"] or r["inputs"].get("chart") == "gpu-operator"]
     assert any(r["inputs"].get("chart") == "kube-prometheus-stack" for r in plan.resources), "the rest is unchanged"
     parts = platform_parts(load_config("own-gpu-operator", stack_file))

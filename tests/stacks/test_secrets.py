@@ -6,7 +6,7 @@ from __future__ import annotations
 import kubernetes_validate
 import yaml
 
-from tests.conftest import ROOT, load_plan, run_plan, stack_config
+from tests.conftest import ROOT, plan_in_process, stack_config
 from tools.plan import PLACEHOLDER_SECRET
 from tools.recorder import SECRET
 
@@ -17,9 +17,7 @@ def test_token_is_a_secret_object_used_by_the_populate_jobs(tmp_path):
     stack_file = tmp_path / "Pulumi.withtoken.yaml"
     stack_file.write_text(yaml.safe_dump(document))
     out = tmp_path / "out"
-    proc = run_plan("withtoken", out, stack_file)
-    assert proc.returncode == 0, proc.stderr
-    plan = load_plan("withtoken", out)
+    plan = plan_in_process("withtoken", out, stack_file)
 
     (secret,) = [s for s in plan.objects("Secret") if s.get("stringData") == {"token": SECRET}]
     assert secret["metadata"]["name"].startswith("serving-hf-token-"), "auto-named: a rotation creates the new one first"
