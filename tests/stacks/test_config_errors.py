@@ -109,7 +109,7 @@ def test_each_mistake_names_its_path_and_fix(tmp_path, mutate, expected):
 def test_an_existing_clusters_pools_are_checked_too(tmp_path):
     assert fail_in_process(tmp_path, lambda c: c["llmstack:cluster"]["pools"][1].update(gpu="L40X"), EXISTING_GPU) == [
         "cluster.pools[1].gpu: unknown GPU type 'L40X'; known types: T4, A10G, A10, L4, L40, L40S, A40, RTX-A6000, "
-        "A100-40GB, A100-80GB, H100-80GB, H200, B200, H20, RTX-3090, RTX-4090",
+        "A100-40GB, A100-80GB, H100-80GB, H100-NVL, H200, B200, H20, RTX-3090, RTX-4090",
     ]
     assert fail_in_process(tmp_path, lambda c: c["llmstack:models"][1]["engine"].update(tensorParallelSize=16), EXISTING_GPU) == [
         "models[1].engine.tensorParallelSize: 16 GPUs per pod, but nodes of pool 'h100' have 8 x H100-80GB; the pod "

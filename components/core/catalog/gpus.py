@@ -24,7 +24,9 @@ of 44.39 GiB"). The rest are estimates.
 Sources (label values seen verbatim): NVIDIA cloud-native-docs gpu-operator/gpu-sharing.rst (T4),
 openshift/mig-ocp.rst (A100-SXM4-40GB, 40536), gpu-operator/manifests/output/mig-node-labels.json
 (H100-80GB-HBM3, 81559); `kubectl describe node` outputs in public issues and guides for the rest
-(A10G 23028 on g5, A10 23028, L4 23034, L40S 46068, RTX-A6000 49140, H100-PCIe 81559, H20 97871).
+(A10G 23028 on g5, A10 23028, L4 23034, L40S 46068, RTX-A6000 49140, H100-PCIe 81559, H20 97871;
+H100 NVL 95830 with its label, in a public GPU Operator v26.3 deployment write-up of an H100 NVL node:
+the 94 GB board of Azure's NCads H100 v5 sizes).
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ GPUS: dict[str, GpuType] = dict([
     _gpu("A100-40GB", 40536, True, "NVIDIA-A100-SXM4-40GB", "NVIDIA-A100-PCIE-40GB", cc=(8, 0)),
     _gpu("A100-80GB", 81920, False, "NVIDIA-A100-SXM4-80GB", "NVIDIA-A100-80GB-PCIe", cc=(8, 0)),
     _gpu("H100-80GB", 81559, True, "NVIDIA-H100-80GB-HBM3", "NVIDIA-H100-PCIe", cuda_gib=79.18, cc=(9, 0)),
+    _gpu("H100-NVL", 95830, True, "NVIDIA-H100-NVL", cc=(9, 0)),
     _gpu("H200", 143360, False, "NVIDIA-H200", "NVIDIA-H200-NVL", cc=(9, 0)),
     _gpu("B200", 183296, False, "NVIDIA-B200", cc=(10, 0)),
     _gpu("H20", 97871, True, "NVIDIA-H20", cc=(9, 0)),
