@@ -129,6 +129,19 @@ class NodeBounds(Spec):
         return value
 
 
+def tiered(amount: float, tiers: Iterable[tuple[float, float]]) -> float:
+    """A reservation by tiers, as clouds compute a node's kube-reserved: (size, share) in order, the
+    last size `math.inf`; e.g. 6 % of the first core, 1 % of the second, ..."""
+    reserved = 0.0
+    for size, share in tiers:
+        taken = min(size, amount)
+        reserved += taken * share
+        amount -= taken
+        if amount <= 0:
+            break
+    return reserved
+
+
 def shapes_of(machines: Iterable[Any], allocatable: Any) -> tuple["MachineShape", ...]:
     """A cloud's machine catalog (items with name, gpu, gpus, vcpus, memory_gib) as the planner reads
     it, with `allocatable(machine) -> (cpu, memory)` the cloud's node reservations."""

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from ..core.catalog.gpus import GPUS
-from ..core.cluster import MachineShape, shapes_of
+from ..core.cluster import MachineShape, shapes_of, tiered
 
 
 @dataclass(frozen=True)
@@ -112,17 +112,6 @@ EVICTION_MEMORY_MIB = 100
 SAFETY_MIB = 128
 
 
-def _tiered(amount: float, tiers) -> float:
-    reserved = 0.0
-    for size, share in tiers:
-        taken = min(size, amount)
-        reserved += taken * share
-        amount -= taken
-        if amount <= 0:
-            break
-    return reserved
-
-
 def kernel_reserved_mib(memory_mib: float) -> float:
     reserved = memory_mib / 64 + 16 + (64 if memory_mib > 3 * 1024 else 0) + (8 if memory_mib <= 8 * 1024 else 0)
     return reserved + min(memory_mib * 0.00175, 248)
@@ -132,8 +121,8 @@ def allocatable(machine: MachineType) -> tuple[str, str]:
     """CPU and memory a GKE node of this type offers pods, as Kubernetes quantities (millicores, MiB)."""
     memory_mib = machine.memory_gib * 1024
     capacity = memory_mib - math.ceil(kernel_reserved_mib(memory_mib))
-    kube_reserved = math.floor(_tiered(memory_mib, _MEMORY_TIERS_MIB))
-    cpu_reserved = math.ceil(_tiered(machine.vcpus, _CPU_TIERS) * 1000)
+    kube_reserved = math.floor(tiered(memory_mib, _MEMORY_TIERS_MIB))
+    cpu_reserved = math.ceil(tiered(machine.vcpus, _CPU_TIERS) * 1000)
     memory = math.floor(capacity - kube_reserved - EVICTION_MEMORY_MIB - SAFETY_MIB)
     return f"{machine.vcpus * 1000 - cpu_reserved}m", f"{memory}Mi"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from components.core.quantity import parse_quantity
+from components.core.cluster import tiered
 from components.gcp import machine_types as mt
 from components.gcp import prices
 
@@ -29,7 +30,7 @@ def test_allocatable_stays_under_what_google_shows_for_a_node():
 def test_kube_reserved_memory_is_the_autoscalers(name, kube_reserved_mib):
     """Figures of cluster-autoscaler's reserved.go (tiers in 1000 MiB), worked by hand for these sizes."""
     machine = mt.MACHINE_TYPES[name]
-    assert int(mt._tiered(machine.memory_gib * 1024, mt._MEMORY_TIERS_MIB)) == kube_reserved_mib
+    assert int(tiered(machine.memory_gib * 1024, mt._MEMORY_TIERS_MIB)) == kube_reserved_mib
 
 
 def test_every_price_is_of_a_catalog_type_and_every_gpu_type_is_priced():
