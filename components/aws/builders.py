@@ -93,7 +93,7 @@ def node_groups(spec: EksClusterSpec) -> list[NodeGroupPlan]:
     plans = [group(SYSTEM_POOL, SYSTEM_POOL, "ON_DEMAND", system.min_nodes, 10, system.instance, system.disk_gib)]
     for pool in spec.gpu_pools:
         if pool.capacity_type == "spot":
-            spot, *fallback = pool.node_group_keys
+            spot, *fallback = pool.node_pool_names
             plans.append(group(spot, pool.name, "SPOT", pool.min_nodes, 20, pool.instance, pool.disk_gib))
             plans += [group(key, pool.name, "ON_DEMAND", 0, 10, pool.instance, pool.disk_gib) for key in fallback]
         else:

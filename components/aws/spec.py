@@ -16,8 +16,8 @@ from typing import Literal, Optional
 import pydantic
 
 from ..core.base import Spec
-from ..core.cluster import (ClusterSpec, DnsLabel, MachineShape, NodeBounds, NodePool, StorageClassInfo, SystemPlacement,
-                            Taint, check_ipv4_cidrs)
+from ..core.cluster import (SYSTEM_POOL, ClusterSpec, CloudGpuPool, DnsLabel, MachineShape, NodeBounds, NodePool,
+                            StorageClassInfo, SystemPlacement, Taint, check_ipv4_cidrs, unique_pool_names)
 from ..core.catalog.gpus import GPU_RESOURCE
 from ..core.gpu_operator import GpuOperatorSpec
 from ..core.labels import GPU_LABEL, POOL_LABEL
@@ -25,8 +25,6 @@ from .catalog import DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS, LOAD_BALAN
 from . import prices
 from .instance_types import INSTANCE_TYPES, InstanceType, allocatable, machine_shapes
 
-SYSTEM_POOL = "system"
-RESERVED_SUFFIXES = ("-spot", "-on-demand")  # node groups of a spot pool are <pool>-spot and <pool>-on-demand
 # EKS node group names have at most 63 characters; the AWS provider makes the name from the prefix
 # and a 26-character unique suffix (terraform-plugin-sdk helper/id UniqueIDSuffixLength).
 NODE_GROUP_PREFIX_MAX = 63 - 26
@@ -134,13 +132,11 @@ class SystemPoolSpec(_PoolSpec):
         return value
 
 
-class GpuPoolSpec(_PoolSpec):
-    """Nodes of one GPU instance type, tainted so that only pods asking for GPUs land on them."""
+class GpuPoolSpec(_PoolSpec, CloudGpuPool):
+    """Nodes of one GPU instance type, tainted so that only pods asking for GPUs land on them; a
+    spot pool's node groups are `<pool>-spot` and `<pool>-on-demand`."""
 
-    name: DnsLabel
     disk_gib: int = pydantic.Field(default=200, ge=100, le=16384, description="encrypted gp3 root volume; inference images are 10-20 GB")
-    capacity_type: Literal["on-demand", "spot"] = "on-demand"
-    on_demand_fallback: bool = pydantic.Field(default=False, description="spot pools: a second, on-demand node group used when spot is short")
 
     @pydantic.field_validator("instance_type")
     @classmethod
@@ -149,20 +145,9 @@ class GpuPoolSpec(_PoolSpec):
             raise ValueError(f"'{value}' has no GPUs: use a GPU instance type (g5, g6, g6e, p4d, p5 ...)")
         return value
 
-    @pydantic.field_validator("name")
-    @classmethod
-    def _not_reserved(cls, value: str) -> str:
-        if value == SYSTEM_POOL:
-            raise ValueError(f"'{SYSTEM_POOL}' is the system pool's name; choose another")
-        if value.endswith(RESERVED_SUFFIXES):
-            raise ValueError(f"'{value}': names ending in {' or '.join(RESERVED_SUFFIXES)} are reserved for a spot pool's node groups")
-        return value
-
     @pydantic.model_validator(mode="after")
-    def _fallback_needs_spot(self) -> "GpuPoolSpec":
-        if self.on_demand_fallback and self.capacity_type != "spot":
-            raise ValueError("onDemandFallback is for spot pools: set capacityType: spot, or drop onDemandFallback")
-        longest = max(self.node_group_keys, key=len)
+    def _names_fit_eks(self) -> "GpuPoolSpec":
+        longest = max(self.node_pool_names, key=len)
         if len(longest) + 1 > NODE_GROUP_PREFIX_MAX:
             room = NODE_GROUP_PREFIX_MAX - 1 - (len(longest) - len(self.name))
             raise ValueError(
@@ -171,14 +156,6 @@ class GpuPoolSpec(_PoolSpec):
                 f"name of at most {room} characters"
             )
         return self
-
-    @property
-    def node_group_keys(self) -> list[str]:
-        """Names of the pool's node groups: `<pool>`, or `<pool>-spot` and with fallback `<pool>-on-demand`."""
-        if self.capacity_type != "spot":
-            return [self.name]
-        spot, on_demand = RESERVED_SUFFIXES
-        return [self.name + spot, *([self.name + on_demand] if self.on_demand_fallback else [])]
 
 
 class EksStorageSpec(Spec):
@@ -220,14 +197,7 @@ class EksClusterSpec(Spec):
 
     _admins = pydantic.field_validator("admins")(lambda cls, v: _all_match(v, _PRINCIPAL_ARN, "IAM role or user ARNs"))
 
-    @pydantic.field_validator("gpu_pools")
-    @classmethod
-    def _unique_pools(cls, pools: list[GpuPoolSpec]) -> list[GpuPoolSpec]:
-        names = [p.name for p in pools]
-        twice = sorted({n for n in names if names.count(n) > 1})
-        if twice:
-            raise ValueError(f"pool names must be unique: {', '.join(twice)} declared twice")
-        return pools
+    _unique_pools = pydantic.field_validator("gpu_pools")(lambda cls, v: unique_pool_names(v))
 
     @pydantic.model_validator(mode="after")
     def _zones_in_region(self) -> "EksClusterSpec":

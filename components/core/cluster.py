@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Annotated, Any, Iterable, Literal, Optional
+from typing import Annotated, Any, ClassVar, Iterable, Literal, Optional
 
 import pydantic
 
@@ -127,6 +127,57 @@ class NodeBounds(Spec):
         if low is not None and value < low:
             raise ValueError(f"must be >= minNodes ({low})")
         return value
+
+
+SYSTEM_POOL = "system"
+"""The name of every cloud platform's pool for controllers, the gateway and monitoring."""
+
+
+class CloudGpuPool(NodeBounds):
+    """What every cloud's GPU pool declares besides its machine: its name, capacity type and, for a
+    spot pool, an on-demand twin. A spot pool is two node pools: `<name><spot_suffix>` and, with the
+    fallback, `<name><on_demand_suffix>`; the cluster autoscaler grows the twin when spot is short."""
+
+    spot_suffix: ClassVar[str] = "-spot"
+    on_demand_suffix: ClassVar[str] = "-on-demand"
+
+    name: DnsLabel
+    capacity_type: Literal["on-demand", "spot"] = "on-demand"
+    on_demand_fallback: bool = pydantic.Field(
+        default=False, description="spot pools: a second, on-demand node pool used when spot is short")
+
+    @pydantic.field_validator("name")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        if value == SYSTEM_POOL:
+            raise ValueError(f"'{SYSTEM_POOL}' is the system pool's name; choose another")
+        suffixes = (cls.spot_suffix, cls.on_demand_suffix)
+        if value.endswith(suffixes):
+            raise ValueError(f"'{value}': names ending in {' or '.join(suffixes)} are reserved for a spot pool's node pools")
+        return value
+
+    @pydantic.model_validator(mode="after")
+    def _fallback_needs_spot(self) -> "CloudGpuPool":
+        if self.on_demand_fallback and self.capacity_type != "spot":
+            raise ValueError("onDemandFallback is for spot pools: set capacityType: spot, or drop onDemandFallback")
+        return self
+
+    @property
+    def node_pool_names(self) -> list[str]:
+        """The cloud's node pools of this pool: `<name>`, or the spot one and with fallback its twin."""
+        if self.capacity_type != "spot":
+            return [self.name]
+        return [self.name + self.spot_suffix, *([self.name + self.on_demand_suffix] if self.on_demand_fallback else [])]
+
+
+def unique_pool_names(pools: list[CloudGpuPool]) -> list[CloudGpuPool]:
+    """Field validator body for a cloud's GPU pools: each name once (spot suffixes are reserved, so
+    node pool names are then unique too)."""
+    names = [p.name for p in pools]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ValueError(f"pool names must be unique: {', '.join(twice)} declared twice")
+    return pools
 
 
 def tiered(amount: float, tiers: Iterable[tuple[float, float]]) -> float:

@@ -10,7 +10,8 @@ from typing import Any, Optional
 from ..core.catalog.gpus import GPU_PRODUCT_LABEL, SHARED_SUFFIX
 from ..core.cluster import Taint
 from ..core.labels import POOL_LABEL
-from .spec import ON_DEMAND_SUFFIX, SPOT_SUFFIX, SYSTEM_POOL, GkeClusterSpec
+from ..core.cluster import SYSTEM_POOL
+from .spec import GkeClusterSpec
 
 # Google's least-privilege role for node service accounts (CIS GKE Benchmark v2.0.0, 5.2.1: "the node
 # service account should have the roles/container.defaultNodeServiceAccount role"), and image pulls
@@ -96,7 +97,7 @@ def node_pools(spec: GkeClusterSpec) -> list[NodePoolPlan]:
                           locations=tuple(spec.zones), labels={POOL_LABEL: SYSTEM_POOL})]
     contract = {p.name: p for p in spec.contract().pools}
     for pool in spec.gpu_pools:
-        machine = pool.machine
+        machine, (key, *fallback) = pool.machine, pool.node_pool_names
         common = dict(pool=pool.name, machine_type=machine.name, max_nodes=pool.max_nodes, disk_gib=pool.disk_gib,
                       locations=tuple(spec.pool_zones(pool)), gpu=machine.gpu, accelerator=machine.accelerator,
                       gpus=machine.gpus, sharing=contract[pool.name].gpu_sharing, taints=tuple(contract[pool.name].taints),
@@ -105,12 +106,8 @@ def node_pools(spec: GkeClusterSpec) -> list[NodePoolPlan]:
                       # with GFD's -SHARED suffix where GPUs are time-shared, as the contract says.
                       labels={**contract[pool.name].labels,
                               GPU_PRODUCT_LABEL: product_label(machine.gfd_product, contract[pool.name].gpu_sharing)})
-        if pool.capacity_type != "spot":
-            plans.append(NodePoolPlan(key=pool.name, min_nodes=pool.min_nodes, **common))
-            continue
-        plans.append(NodePoolPlan(key=pool.name + SPOT_SUFFIX, min_nodes=pool.min_nodes, spot=True, **common))
-        if pool.on_demand_fallback:
-            plans.append(NodePoolPlan(key=pool.name + ON_DEMAND_SUFFIX, min_nodes=0, **common))
+        plans.append(NodePoolPlan(key=key, min_nodes=pool.min_nodes, spot=pool.capacity_type == "spot", **common))
+        plans += [NodePoolPlan(key=twin, min_nodes=0, **common) for twin in fallback]  # spot's on-demand twin
     return plans
 
 

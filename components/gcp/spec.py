@@ -18,14 +18,12 @@ import pydantic
 
 from ..core.base import Spec
 from ..core.catalog.gpus import GPU_RESOURCE
-from ..core.cluster import (ClusterSpec, DnsLabel, MachineShape, NodeBounds, NodePool, StorageClassInfo, SystemPlacement,
-                            Taint, check_ipv4_cidrs)
+from ..core.cluster import (SYSTEM_POOL, ClusterSpec, CloudGpuPool, DnsLabel, MachineShape, NodeBounds, NodePool,
+                            StorageClassInfo, SystemPlacement, Taint, check_ipv4_cidrs, unique_pool_names)
 from ..core.labels import GPU_LABEL, POOL_LABEL
 from . import prices
 from .machine_types import MACHINE_TYPES, MachineType, allocatable, machine_shapes, zones_offering
 
-SYSTEM_POOL = "system"
-SPOT_SUFFIX, ON_DEMAND_SUFFIX = "-spot", "-on-demand"  # a spot pool's node pools, as on EKS
 # GKE node pool names: a lower-case letter, then up to 39 lower-case letters, digits or hyphens, not
 # ending in a hyphen (the GKE API's validation message, quoted in pulumi/pulumi-gcp#1510).
 NODE_POOL_NAME = re.compile(r"^[a-z](?:[-a-z0-9]{0,38}[a-z0-9])?$")
@@ -130,16 +128,14 @@ class GkeSystemPoolSpec(_PoolSpec):
         return value
 
 
-class GkeGpuPoolSpec(_PoolSpec):
-    """Nodes of one GPU machine type, tainted so that only pods asking for GPUs land on them."""
+class GkeGpuPoolSpec(_PoolSpec, CloudGpuPool):
+    """Nodes of one GPU machine type, tainted so that only pods asking for GPUs land on them; a spot
+    pool's node pools are `<pool>-spot` and `<pool>-on-demand`."""
 
-    name: DnsLabel
     accelerator: Optional[str] = pydantic.Field(default=None, description="optional: the machine type's accelerator, checked")
     gpus_per_node: Optional[int] = pydantic.Field(default=None, ge=1, description="optional: the machine type's GPU count, checked")
     zones: list[str] = pydantic.Field(default_factory=list, description="node locations; default: the cluster's zones")
     disk_gib: int = pydantic.Field(default=200, ge=100, le=65536, description="pd-balanced boot disk; inference images are 10-20 GB")
-    capacity_type: Literal["on-demand", "spot"] = "on-demand"
-    on_demand_fallback: bool = pydantic.Field(default=False, description="spot pools: a second, on-demand node pool used when spot is short")
     time_sharing: Optional[int] = pydantic.Field(default=None, ge=2, le=16, description=(
         "GKE time-sharing: each GPU is advertised to this many containers (gpu_sharing_config); models on it must "
         "take a share of GPU memory and one GPU each"))
@@ -170,23 +166,12 @@ class GkeGpuPoolSpec(_PoolSpec):
 
     @pydantic.model_validator(mode="after")
     def _names_fit_gke(self) -> "GkeGpuPoolSpec":
-        if self.on_demand_fallback and self.capacity_type != "spot":
-            raise ValueError("onDemandFallback is for spot pools: set capacityType: spot, or drop onDemandFallback")
-        if self.name == SYSTEM_POOL:
-            raise ValueError(f"name: '{SYSTEM_POOL}' is the system pool's name; choose another")
         longest = max(self.node_pool_names, key=len)
         if len(longest) > NODE_POOL_NAME_MAX:
             room = NODE_POOL_NAME_MAX - (len(longest) - len(self.name))
             raise ValueError(f"name: '{self.name}' makes the GKE node pool '{longest}' ({len(longest)} characters), "
                              f"but GKE allows {NODE_POOL_NAME_MAX}: use a pool name of at most {room} characters")
         return self
-
-    @property
-    def node_pool_names(self) -> list[str]:
-        """GKE node pools of this pool: `<pool>`, or `<pool>-spot` and with fallback `<pool>-on-demand`."""
-        if self.capacity_type != "spot":
-            return [self.name]
-        return [self.name + SPOT_SUFFIX, *([self.name + ON_DEMAND_SUFFIX] if self.on_demand_fallback else [])]
 
 
 class FilestoreCache(Spec):
@@ -262,14 +247,7 @@ class GkeClusterSpec(Spec):
 
     _cidrs = pydantic.field_validator("public_access_cidrs")(lambda cls, v: check_ipv4_cidrs(v))
 
-    @pydantic.field_validator("gpu_pools")
-    @classmethod
-    def _unique_pools(cls, pools: list[GkeGpuPoolSpec]) -> list[GkeGpuPoolSpec]:
-        names = [n for p in pools for n in p.node_pool_names]
-        twice = sorted({n for n in names if names.count(n) > 1})
-        if twice:
-            raise ValueError(f"node pool names must be unique: {', '.join(twice)} declared twice")
-        return pools
+    _unique_pools = pydantic.field_validator("gpu_pools")(lambda cls, v: unique_pool_names(v))
 
     @pydantic.model_validator(mode="after")
     def _zones(self) -> "GkeClusterSpec":
