@@ -114,6 +114,26 @@ def check_ipv4_cidrs(values: list[str]) -> list[str]:
     return values
 
 
+def check_cidr(value: str, low: int, high: int, what: str) -> str:
+    """Field validator body for one IPv4 CIDR block of a prefix length from /low to /high."""
+    try:
+        network = ipaddress.IPv4Network(value)
+    except ValueError as err:
+        raise ValueError(f"'{value}' is not an IPv4 CIDR block ({err})") from None
+    if not low <= network.prefixlen <= high:
+        raise ValueError(f"'{value}': use a /{low} to /{high} block for {what}")
+    return value
+
+
+def check_disjoint(ranges: dict[str, str]) -> None:
+    """Model validator body: the named CIDR blocks (config names as keys) do not overlap."""
+    names = list(ranges)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            if ipaddress.IPv4Network(ranges[a]).overlaps(ipaddress.IPv4Network(ranges[b])):
+                raise ValueError(f"{a} {ranges[a]} overlaps {b} {ranges[b]}: the ranges must be disjoint")
+
+
 class NodeBounds(Spec):
     """A cloud node pool's autoscaling bounds, as each cloud's pool spec declares them."""
 

@@ -10,7 +10,6 @@ does not come with is an error at preview, not at `pulumi up`.
 from __future__ import annotations
 
 import difflib
-import ipaddress
 import re
 from typing import Literal, Optional
 
@@ -19,7 +18,8 @@ import pydantic
 from ..core.base import Spec
 from ..core.catalog.gpus import GPU_RESOURCE
 from ..core.cluster import (SYSTEM_POOL, ClusterSpec, CloudGpuPool, DnsLabel, MachineShape, NodeBounds, NodePool,
-                            StorageClassInfo, SystemPlacement, Taint, check_ipv4_cidrs, unique_pool_names)
+                            StorageClassInfo, SystemPlacement, Taint, check_cidr, check_disjoint, check_ipv4_cidrs,
+                            unique_pool_names)
 from ..core.labels import GPU_LABEL, POOL_LABEL
 from . import prices
 from .machine_types import MACHINE_TYPES, MachineType, allocatable, machine_shapes, zones_offering
@@ -56,16 +56,6 @@ def _machine(name: str) -> MachineType:
     return MACHINE_TYPES[name]
 
 
-def _cidr(value: str, low: int, high: int, what: str) -> str:
-    try:
-        network = ipaddress.IPv4Network(value)
-    except ValueError as err:
-        raise ValueError(f"'{value}' is not an IPv4 CIDR block ({err})") from None
-    if not low <= network.prefixlen <= high:
-        raise ValueError(f"'{value}': use a /{low} to /{high} block for {what}")
-    return value
-
-
 class GkeNetworkSpec(Spec):
     """A VPC-native network the stack creates: the nodes' subnet, and secondary ranges for pods and Services."""
 
@@ -74,20 +64,15 @@ class GkeNetworkSpec(Spec):
     services_cidr: str = pydantic.Field(default="10.20.0.0/20", description="secondary range for Service addresses")
     control_plane_cidr: str = pydantic.Field(default="172.16.0.0/28", description="the private control plane's /28")
 
-    _nodes = pydantic.field_validator("nodes_cidr")(lambda cls, v: _cidr(v, 16, 24, "nodes"))
-    _pods = pydantic.field_validator("pods_cidr")(lambda cls, v: _cidr(v, 9, 21, "pods"))
-    _services = pydantic.field_validator("services_cidr")(lambda cls, v: _cidr(v, 16, 24, "Services"))
-    _control = pydantic.field_validator("control_plane_cidr")(lambda cls, v: _cidr(v, 28, 28, "the control plane"))
+    _nodes = pydantic.field_validator("nodes_cidr")(lambda cls, v: check_cidr(v, 16, 24, "nodes"))
+    _pods = pydantic.field_validator("pods_cidr")(lambda cls, v: check_cidr(v, 9, 21, "pods"))
+    _services = pydantic.field_validator("services_cidr")(lambda cls, v: check_cidr(v, 16, 24, "Services"))
+    _control = pydantic.field_validator("control_plane_cidr")(lambda cls, v: check_cidr(v, 28, 28, "the control plane"))
 
     @pydantic.model_validator(mode="after")
     def _disjoint(self) -> "GkeNetworkSpec":
-        ranges = {"nodesCidr": self.nodes_cidr, "podsCidr": self.pods_cidr, "servicesCidr": self.services_cidr,
-                  "controlPlaneCidr": self.control_plane_cidr}
-        names = list(ranges)
-        for i, a in enumerate(names):
-            for b in names[i + 1:]:
-                if ipaddress.IPv4Network(ranges[a]).overlaps(ipaddress.IPv4Network(ranges[b])):
-                    raise ValueError(f"{a} {ranges[a]} overlaps {b} {ranges[b]}: the ranges must be disjoint")
+        check_disjoint({"nodesCidr": self.nodes_cidr, "podsCidr": self.pods_cidr, "servicesCidr": self.services_cidr,
+                        "controlPlaneCidr": self.control_plane_cidr})
         return self
 
 
