@@ -21,6 +21,7 @@ from ..core.cluster import (SYSTEM_POOL, ClusterSpec, CloudGpuPool, DnsLabel, Ma
                             StorageClassInfo, SystemPlacement, Taint, check_cidr, check_disjoint, check_ipv4_cidrs,
                             unique_pool_names)
 from ..core.labels import GPU_LABEL, POOL_LABEL
+from ..core.manifests.nfs_cache import NFS_PROVISIONER
 from . import prices
 from .machine_types import MACHINE_TYPES, MachineType, allocatable, machine_shapes, zones_offering
 
@@ -29,9 +30,6 @@ from .machine_types import MACHINE_TYPES, MachineType, allocatable, machine_shap
 NODE_POOL_NAME = re.compile(r"^[a-z](?:[-a-z0-9]{0,38}[a-z0-9])?$")
 NODE_POOL_NAME_MAX = 40
 GPU_TAINT = Taint(key=GPU_RESOURCE, value="present", effect="NoSchedule")
-# The model cache's class: nfs-subdir-external-provisioner on one Filestore instance (storage.py); the
-# chart names its provisioner cluster.local/<fullname> (templates/_helpers.tpl), the release's name.
-NFS_PROVISIONER = "cluster.local/nfs-subdir-external-provisioner"
 PD_PROVISIONER = "pd.csi.storage.gke.io"
 # The gateway's LoadBalancer Service: a backend-service-based external passthrough network load balancer
 # (GKE 1.25.5+; "LoadBalancer Service parameters", cloud.google.com/kubernetes-engine/docs/concepts/

@@ -10,16 +10,15 @@ makes each claim's directory, mode 0777, which the populate Job (uid 2000) write
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from ..core.catalog.charts import NFS_SUBDIR_PROVISIONER
 from ..core.cluster import SystemPlacement
 from ..core.labels import CostLabels, platform_labels
 from ..kubernetes._base import ComponentArgs, InputStr, resource_kwargs, waits_for
-from ..kubernetes.helm import chart_namespace, release
+from ..kubernetes.nfs_cache import nfs_cache_class
 from ._base import TOKEN_PREFIX
 from ._base import gcp as load_gcp
 from .spec import PD_PROVISIONER, GkeStorageSpec
@@ -28,24 +27,8 @@ gcp = load_gcp()
 
 SHARE = "models"
 """The Filestore file share (at most 16 characters); the NFS export is /<share>."""
-PATH_PATTERN = "${.PVC.namespace}/${.PVC.name}"
-"""Each claim's directory under the share: its namespace, then its name."""
-
-
-def provisioner_values(spec: GkeStorageSpec, server: Any, system: SystemPlacement) -> dict:
-    """nfs-subdir-external-provisioner 4.0.18 values (keys checked against its values.yaml in tests).
-    A retained cache keeps its volumes after their claims go (reclaimPolicy Retain)."""
-    retain = spec.retain_model_cache
-    return {
-        "nfs": {"server": server, "path": f"/{SHARE}", "mountOptions": ["nfsvers=3", "hard"]},
-        "storageClass": {
-            "create": True, "name": spec.model_cache_class, "defaultClass": False,
-            "reclaimPolicy": "Retain" if retain else "Delete", "archiveOnDelete": False,
-            "pathPattern": PATH_PATTERN, "volumeBindingMode": "Immediate", "allowVolumeExpansion": True,
-        },
-        **system.scheduling(),
-        "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}},
-    }
+NFS_MOUNT_OPTIONS = ["nfsvers=3", "hard"]
+"""Filestore serves NFSv3."""
 
 
 def block_storage_class(name: str, labels: dict) -> dict:
@@ -92,10 +75,9 @@ class GkeStorage(pulumi.ComponentResource):
         labels = platform_labels(args.cost)
         # The provisioner needs a node to run on: what the component waits for (the system pool).
         k8s_opts = pulumi.ResourceOptions(parent=self, provider=args.kubernetes, depends_on=waits_for(opts) or None)
-        # The provisioner's pod mounts the NFS share: a volume type "restricted" forbids.
-        namespace = chart_namespace(f"{name}-nfs", NFS_SUBDIR_PROVISIONER, labels, self, pod_security="baseline")
-        models = release(f"{name}-nfs-provisioner", NFS_SUBDIR_PROVISIONER, namespace.metadata.name,
-                         provisioner_values(spec, self.instance_ip, args.system), self, opts=k8s_opts)
+        models = nfs_cache_class(name, self, class_name=spec.model_cache_class, retain=retain, server=self.instance_ip,
+                                 path=f"/{SHARE}", mount_options=NFS_MOUNT_OPTIONS, system=args.system, labels=labels,
+                                 opts=k8s_opts)
         block = k8s.storage.v1.StorageClass(f"{name}-{spec.block_class}",
                                             **resource_kwargs(block_storage_class(spec.block_class, labels)), opts=k8s_opts)
         self.storage_classes = [models, block]

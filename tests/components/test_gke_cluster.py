@@ -93,7 +93,7 @@ def test_model_caches_share_one_protected_filestore_instance():
     import pulumi_kubernetes as k8s
 
     from components.core.cluster import SystemPlacement
-    from components.gcp.spec import NFS_PROVISIONER
+    from components.core.manifests.nfs_cache import NFS_PROVISIONER
     from components.gcp.storage import GkeStorage, GkeStorageArgs
 
     spec = GkeClusterSpec.model_validate(BASE)
@@ -128,11 +128,11 @@ def test_model_caches_share_one_protected_filestore_instance():
 def test_the_provisioners_values_exist_in_its_chart():
     from components.core.catalog.charts import NFS_SUBDIR_PROVISIONER
     from components.core.cluster import SystemPlacement
-    from components.gcp.storage import provisioner_values
+    from components.core.manifests.nfs_cache import provisioner_values
     from tests.unit.test_chart_values import check
 
     spec = GkeClusterSpec.model_validate(BASE).storage
-    assert check(NFS_SUBDIR_PROVISIONER, provisioner_values(spec, "10.0.0.2", SystemPlacement())) == []
+    assert check(NFS_SUBDIR_PROVISIONER, provisioner_values(spec.model_cache_class, True, "10.0.0.2", "/models", ["nfsvers=3"], SystemPlacement())) == []
     assert check(NFS_SUBDIR_PROVISIONER, {"storageClass": {"provisionerNam": "x"}}) == ["storageClass.provisionerNam"]
 
 
