@@ -68,11 +68,15 @@ def dcgm_exporter_values(spec: GpuOperatorSpec) -> dict:
 
 
 def helm_values(spec: GpuOperatorSpec, *, driver_preinstalled: bool, system: SystemPlacement,
-                gpu_taints: list[Taint]) -> dict:
-    """Chart values: operands on GPU nodes (tolerating exactly the GPU taints), controllers on the system pool."""
+                gpu_taints: list[Taint], runtime_class: Optional[str] = None) -> dict:
+    """Chart values: operands on GPU nodes (tolerating exactly the GPU taints), controllers on the system pool.
+    `runtime_class` names the node's own NVIDIA containerd runtime where the node image brings one
+    under another name than the chart's `nvidia` (AKS: nvidia-container-runtime): the Operator makes a
+    RuntimeClass of that name and handler and runs its operands with it."""
     system_scheduling = {
         **system.scheduling(),
         "nodeSelector": {"kubernetes.io/os": "linux", **system.node_selector},
+        **({"runtimeClass": runtime_class} if runtime_class else {}),
     }
     device_plugin: dict = {"enabled": True}
     if spec.time_slicing:

@@ -24,6 +24,9 @@ class GpuOperatorArgs(ComponentArgs):
     """True when the node image ships the NVIDIA driver and container toolkit (EKS AL2023 NVIDIA AMIs)."""
     system: SystemPlacement
     gpu_taints: list[Taint]
+    """Every taint of the GPU pools (AKS spot pools add their own): the Operator's daemons tolerate them."""
+    runtime_class: Optional[str] = None
+    """The node image's NVIDIA containerd runtime where it is not the chart's `nvidia` (AKS: nvidia-container-runtime)."""
     cost: CostLabels
 
 
@@ -36,7 +39,8 @@ class GpuOperator(pulumi.ComponentResource):
         super().__init__(f"{TOKEN_PREFIX}:GpuOperator", name, None, opts)
         # Operands load kernel modules and mount host paths: this namespace cannot be "restricted".
         namespace = chart_namespace(name, GPU_OPERATOR, platform_labels(args.cost), self, pod_security="privileged")
-        values = helm_values(args.spec, driver_preinstalled=args.driver_preinstalled, system=args.system, gpu_taints=args.gpu_taints)
+        values = helm_values(args.spec, driver_preinstalled=args.driver_preinstalled, system=args.system,
+                             gpu_taints=args.gpu_taints, runtime_class=args.runtime_class)
         # The operator's pods need a node: wait for what the component waits for (the system pool).
         self.release = release(f"{name}-release", GPU_OPERATOR, namespace.metadata.name, values, self,
                                opts=pulumi.ResourceOptions(depends_on=waits_for(opts)))

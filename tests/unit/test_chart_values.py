@@ -113,6 +113,18 @@ def test_cluster_autoscaler_values_exist_in_the_chart(version):
     assert check(CLUSTER_AUTOSCALER, values) == []
 
 
+def test_the_aks_runtime_class_is_the_operators_own_key():
+    """AKS names its NVIDIA containerd runtime nvidia-container-runtime (AgentBaker's containerd
+    template); the chart's operator.runtimeClass (default `nvidia`) must say so there."""
+    values = helm_values(GpuOperatorSpec(), driver_preinstalled=True, system=SYSTEM, gpu_taints=[GPU_TAINT],
+                         runtime_class="nvidia-container-runtime")
+    assert values["operator"]["runtimeClass"] == "nvidia-container-runtime"
+    assert chart_values(GPU_OPERATOR)["operator"]["runtimeClass"] == "nvidia"
+    assert check(GPU_OPERATOR, values) == []
+    assert "runtimeClass" not in helm_values(GpuOperatorSpec(), driver_preinstalled=True, system=SYSTEM,
+                                             gpu_taints=[GPU_TAINT])["operator"]
+
+
 def test_a_template_read_key_is_checked_against_the_template():
     values = helm_values(GpuOperatorSpec(), driver_preinstalled=True, system=SYSTEM, gpu_taints=[GPU_TAINT])
     values["dcgmExporter"]["config"]["nmae"] = "typo"
