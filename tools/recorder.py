@@ -169,9 +169,18 @@ def _unknown_ip_addresses(state: dict) -> dict:
     return state
 
 
+def _unknown_name(state: dict) -> dict:
+    """An azure-native resource's `name` output is read back from Azure once it exists; in a preview
+    of a new one it is unknown, so what waits on it (the AKS credentials invoke) is not run."""
+    from pulumi.runtime import rpc
+
+    return {**state, "name": rpc.UNKNOWN}
+
+
 # Outputs a provider computes on create, which a real preview shows as unknown (the mocks' own
 # answer would otherwise be the inputs, which lack them): resource type -> how to mark them.
-COMPUTED_ON_CREATE = {"gcp:filestore/instance:Instance": _unknown_ip_addresses}
+COMPUTED_ON_CREATE = {"gcp:filestore/instance:Instance": _unknown_ip_addresses,
+                      "azure-native:containerservice:ManagedCluster": _unknown_name}
 
 
 class PreviewMocks(mocks.Mocks):
