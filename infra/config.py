@@ -16,6 +16,7 @@ import pydantic
 
 from components.aws.spec import EksClusterSpec
 from components.gcp.spec import GkeClusterSpec
+from components.azure.spec import AksClusterSpec
 from components.core.base import Spec
 from components.core.catalog.charts import reserved_namespaces
 from components.core.cluster import ClusterSpec, DnsLabel, check_labels
@@ -49,7 +50,8 @@ class ExistingCluster(ClusterSpec):
         return ()
 
 
-ClusterConfig = Annotated[Union[ExistingCluster, EksClusterSpec, GkeClusterSpec], pydantic.Field(discriminator="type")]
+ClusterConfig = Annotated[Union[ExistingCluster, EksClusterSpec, GkeClusterSpec, AksClusterSpec],
+                          pydantic.Field(discriminator="type")]
 
 
 class Serving(Spec):

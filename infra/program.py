@@ -9,6 +9,7 @@ import pulumi
 from components.aws import EksPlatform, EksPlatformArgs
 from components.aws.spec import EksClusterSpec
 from components.gcp.spec import GkeClusterSpec
+from components.azure.spec import AksClusterSpec
 from components.capacity.stack import StackPlan
 from components.core.labels import CostLabels
 from components.core.catalog.charts import KUBE_PROMETHEUS_STACK
@@ -45,6 +46,14 @@ def build_platform(config: StackConfig) -> Platform:
         pulumi.export("clusterName", gke.cluster_name)
         pulumi.export("kubeconfig", gke.kubeconfig)
         return gke.platform
+    if isinstance(cluster, AksClusterSpec):
+        # Imported here: pulumi-azure-native takes a second to load, and only AKS stacks need it.
+        from components.azure.platform import AksPlatform, AksPlatformArgs
+
+        aks = AksPlatform("azure", AksPlatformArgs(spec=cluster, cost=_cost(config)))
+        pulumi.export("clusterName", aks.cluster_name)
+        pulumi.export("kubeconfig", aks.kubeconfig)
+        return aks.platform
     args = ExistingClusterArgs(cluster=cluster.contract(), context=cluster.context, kubeconfig=cluster.kubeconfig)
     return ExistingCluster("cluster", args).platform
 

@@ -180,6 +180,8 @@ def summary(recording: Any, stack: str) -> str:
             f"nodes={scaling['minSize']}..{scaling['maxSize']} ami={inputs['amiType']} taints={taints}"
         )
     lines += gke_node_pools(recording.by_type("gcp:container/nodePool:NodePool"))
+    lines += aks_agent_pools(recording.by_type("azure-native:containerservice:ManagedCluster"),
+                             recording.by_type("azure-native:containerservice:AgentPool"))
     for release in recording.helm_releases():
         lines.append(f"chart {release['chart']} {release['version']} in {release['namespace']}")
     lines += gateway_summary(recording.kubernetes_objects())
@@ -205,10 +207,26 @@ def gke_node_pools(pools: list) -> list[str]:
     return lines
 
 
+def aks_agent_pools(clusters: list, pools: list) -> list[str]:
+    """Each AKS agent pool (the system pool inline in the cluster): VM size, priority, bounds, taints
+    and the labels it is created with."""
+    rows = [profile for cluster in clusters for profile in cluster.inputs.get("agentPoolProfiles", [])]
+    rows += [{**pool.inputs, "name": pool.inputs["agentPoolName"]} for pool in pools]
+    lines = ["agent pools:"] if rows else []
+    for row in rows:
+        labels = ",".join(f"{k}={v}" for k, v in sorted(row.get("nodeLabels", {}).items()))
+        lines.append(
+            f"  {row['name']:<24} {row['vmSize']:<26} {'spot' if row.get('scaleSetPriority') == 'Spot' else 'on-demand':<9} "
+            f"nodes={row['minCount']}..{row['maxCount']} taints={','.join(row.get('nodeTaints', [])) or '-'} labels={labels}"
+        )
+    return lines
+
+
 def platform_parts(config: Any) -> list[str]:
     """Each platform part the stack can install, and whether it installs it or uses the cluster's."""
     from components.aws.spec import EksClusterSpec
     from components.core.catalog.charts import CERT_MANAGER, DCGM_EXPORTER, GPU_OPERATOR, KEDA, KUBE_PROMETHEUS_STACK
+    from components.azure.spec import AksClusterSpec
     from components.gcp.spec import GkeClusterSpec
 
     from components.core.catalog.charts import AI_GATEWAY, ENVOY_GATEWAY
@@ -229,8 +247,8 @@ def platform_parts(config: Any) -> list[str]:
          f"installed ({KUBE_PROMETHEUS_STACK.version})" if existing is None else f"reused ({existing.url})"),
         ("KEDA", "off (monitoring unset)" if monitoring is None else
          "reused (the cluster's)" if monitoring.reuse.keda else f"installed ({KEDA.version})"),
-        ("GPU Operator", _gpu_operator_part(config.cluster, EksClusterSpec, GkeClusterSpec, GPU_OPERATOR.version,
-                                            DCGM_EXPORTER.version)),
+        ("GPU Operator", _gpu_operator_part(config.cluster, (EksClusterSpec, AksClusterSpec), GkeClusterSpec,
+                                            GPU_OPERATOR.version, DCGM_EXPORTER.version)),
     ]
     lines = ["platform parts:", *(f"  {part:<30} {state}" for part, state in rows)]
     if reused is not None:
@@ -238,15 +256,16 @@ def platform_parts(config: Any) -> list[str]:
     return lines
 
 
-def _gpu_operator_part(cluster: Any, eks: type, gke: type, operator: str, exporter: str) -> str:
+def _gpu_operator_part(cluster: Any, operated: tuple, gke: type, operator: str, exporter: str) -> str:
     if isinstance(cluster, gke):
         return (f"not used: GKE installs the driver and runs the device plugin; DCGM exporter installed ({exporter}, "
                 "scraped by the monitoring layer)")
-    if not isinstance(cluster, eks):
+    if not isinstance(cluster, operated):
         return "the cluster's own (an existing cluster's GPU drivers and device plugin are not managed)"
+    drivers = "drivers and toolkit from AKS" if cluster.type == "aks" else "drivers from the EKS NVIDIA AMI"
     if cluster.gpu_operator.install:
-        return f"installed ({operator}; drivers from the EKS NVIDIA AMI)"
-    return "reused (the cluster's; drivers from the EKS NVIDIA AMI)"
+        return f"installed ({operator}; {drivers})"
+    return f"reused (the cluster's; {drivers})"
 
 
 def reused_gateway_needs(config: Any) -> list[str]:

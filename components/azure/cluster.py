@@ -43,6 +43,7 @@ class AksCluster(pulumi.ComponentResource):
     subnet_id: pulumi.Output[str]
     node_pools: list[pulumi.Resource]
     """The cluster (with its system pool) first, then every GPU agent pool."""
+    azure_provider: pulumi.ProviderResource
 
     def __init__(self, name: str, args: AksClusterArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__(f"{TOKEN_PREFIX}:AksCluster", name, None, opts)
@@ -50,6 +51,7 @@ class AksCluster(pulumi.ComponentResource):
         tags = {**args.cost.for_model(), "llmstack-cluster": spec.name, "managed-by": "pulumi"}
         self._azure = azure.Provider(f"{name}-azure", location=spec.region, subscription_id=spec.subscription_id,
                                      opts=pulumi.ResourceOptions(parent=self))
+        self.azure_provider = self._azure
         group = resources.ResourceGroup(f"{name}-rg", resource_group_name=spec.resource_group_name,
                                         location=spec.region, tags=tags, opts=self._child())
         self.resource_group_name = group.name

@@ -17,7 +17,8 @@ from typing import ClassVar, Literal, Optional
 import pydantic
 
 from ..core.base import Spec
-from ..core.catalog.gpus import GPU_PRODUCT_LABEL, GPU_RESOURCE
+from ..core.catalog.gpus import GPU_PRODUCT_LABEL, GPU_RESOURCE, product_label
+from ..core.gpu_operator import GpuOperatorSpec
 from ..core.cluster import (SYSTEM_POOL, ClusterSpec, CloudGpuPool, DnsLabel, MachineShape, NodeBounds, NodePool,
                             StorageClassInfo, SystemPlacement, Taint, check_cidr, check_disjoint, check_ipv4_cidrs,
                             unique_pool_names)
@@ -198,6 +199,8 @@ class AksClusterSpec(Spec):
     system_pool: AksSystemPoolSpec = AksSystemPoolSpec()
     gpu_pools: list[AksGpuPoolSpec] = pydantic.Field(min_length=1)
     storage: AksStorageSpec = AksStorageSpec()
+    gpu_operator: GpuOperatorSpec = pydantic.Field(default_factory=GpuOperatorSpec, description=(
+        "the GPU Operator over AKS's own driver and toolkit: device plugin, GPU Feature Discovery, NFD, DCGM exporter"))
 
     @pydantic.field_validator("region")
     @classmethod
@@ -272,6 +275,7 @@ class AksClusterSpec(Spec):
                 name=pool.name, gpu=vm.gpu, gpus_per_node=vm.gpus, max_nodes=pool.max_nodes, min_nodes=pool.min_nodes,
                 labels={POOL_LABEL: pool.name, GPU_LABEL: vm.gpu or ""}, taints=pool.taints,
                 capacity_type=pool.capacity_type, allocatable_cpu=cpu, allocatable_memory=memory,
+                gpu_sharing=self.gpu_operator.time_slicing or 1,
                 price_per_node_hour=prices.on_demand(self.region, vm.name)[0],
                 spot_price_per_node_hour=prices.spot(self.region, vm.name),
             ))
@@ -289,4 +293,4 @@ def pool_labels(spec: AksClusterSpec, pool: AksGpuPoolSpec) -> dict[str, str]:
     """The agent pool's nodeLabels: the contract's, and GFD's product label, which only a running
     node would otherwise carry (the autoscaler reads a pool at zero from its spec)."""
     promised = spec.contract().pool(pool.name)
-    return {**promised.labels, GPU_PRODUCT_LABEL: pool.vm.gfd_product or ""}
+    return {**promised.labels, GPU_PRODUCT_LABEL: product_label(pool.vm.gfd_product, promised.gpu_sharing)}

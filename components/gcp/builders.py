@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from ..core.catalog.gpus import GPU_PRODUCT_LABEL, SHARED_SUFFIX
+from ..core.catalog.gpus import GPU_PRODUCT_LABEL, product_label
 from ..core.cluster import Taint
 from ..core.labels import POOL_LABEL
 from ..core.cluster import SYSTEM_POOL
@@ -109,11 +109,6 @@ def node_pools(spec: GkeClusterSpec) -> list[NodePoolPlan]:
         plans.append(NodePoolPlan(key=key, min_nodes=pool.min_nodes, spot=pool.capacity_type == "spot", **common))
         plans += [NodePoolPlan(key=twin, min_nodes=0, **common) for twin in fallback]  # spot's on-demand twin
     return plans
-
-
-def product_label(gfd_product: Optional[str], sharing: int) -> str:
-    """The value GPU Feature Discovery would give `nvidia.com/gpu.product` (NodePool.product_labels)."""
-    return (gfd_product or "") + (SHARED_SUFFIX if sharing > 1 else "")
 
 
 def gpu_node_ceiling(plans: list[NodePoolPlan]) -> int:

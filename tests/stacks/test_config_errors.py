@@ -133,8 +133,8 @@ def eks(config) -> dict:
     (lambda c: eks(c).update(regoin="us-east-1"),
      "cluster.regoin: unknown key; did you mean 'region'? (allowed: admins, adopt, gpuOperator, gpuPools, "
      "kubernetesVersion, name, network, publicAccessCidrs, region, storage, systemPool, type)"),
-    (lambda c: eks(c).update(type="aks"),
-     "cluster.type: 'aks' is not a known type; use one of: eks, existing, gke"),
+    (lambda c: eks(c).update(type="azure"),
+     "cluster.type: 'azure' is not a known type; use one of: aks, eks, existing, gke"),
     (lambda c: eks(c)["network"].update(availabilityZones=["us-west-2a", "us-east-2b"]),
      "cluster.network.availabilityZones: us-west-2a not zones of us-east-2 (e.g. us-east-2a)"),
     (lambda c: eks(c)["network"].update(vpcId="vpc-0123456789abcdef0"),
@@ -365,3 +365,50 @@ def test_a_gke_mistake_fails_the_plan_with_one_line(tmp_path):
     """The same through the `make plan` command: one line, no traceback, no plan written."""
     assert fail(tmp_path, lambda c: gke(c)["gpuPools"][0].update(gpusPerNode=2), PROD_GKE) == [
         "cluster.gpuPools[0].gpusPerNode: g2-standard-12 has 1 x L4, not 2; 2 x L4: g2-standard-24"]
+
+
+PROD_AKS = ROOT / "Pulumi.prod-aks.yaml"
+
+
+def aks(config) -> dict:
+    return config["llmstack:cluster"]
+
+
+@pytest.mark.parametrize("mutate, expected", [
+    (lambda c: aks(c)["gpuPools"][0].update(vmSize="Standard_D16s_v5"),
+     "cluster.gpuPools[0].vmSize: 'Standard_D16s_v5' has no GPU: use a GPU size (Standard_NC*as_T4_v3, "
+     "Standard_NC*ads_A100_v4, Standard_NC*ads_H100_v5, Standard_ND96isr_H100_v5 ...)"),
+    (lambda c: aks(c)["gpuPools"][0].update(name="a100-serving"),
+     "cluster.gpuPools[0].name: 'a100-serving' makes the AKS agent pool 'a100-serving', but AKS takes a lower-case "
+     "letter and at most 12 lower-case letters or digits: use a pool name of at most 12 letters or digits, such as "
+     "'a100serving'"),
+    (lambda c: aks(c)["gpuPools"][1].update(name="h100large"),
+     "cluster.gpuPools[1].name: 'h100large' makes the AKS agent pool 'h100largespot', but AKS takes a lower-case "
+     "letter and at most 12 lower-case letters or digits: use a pool name of at most 8 letters or digits, such as "
+     "'h100larg'"),
+    (lambda c: aks(c)["systemPool"].update(spot=True),
+     "cluster.systemPool.spot: the system pool is never spot: AKS requires System-mode pools to be Regular priority, "
+     "and an evicted node takes the gateway and the platform's controllers with it; drop spot (GPU pools may use "
+     "capacityType: spot)"),
+    (lambda c: aks(c)["storage"]["files"].update(shareGib=64),
+     "cluster.storage.files.shareGib: 64 GiB is outside what a premium file share holds (100-102,400 GiB); use at "
+     "least 100"),
+    (lambda c: aks(c)["gpuPools"][0].update(vmSize="Standard_NV36ads_A10_v5"),
+     "cluster.gpuPools[0].vmSize: Standard_NV36ads_A10_v5 runs NVIDIA's vGPU (GRID) driver R570 on AKS, older than the "
+     "R580 the vLLM image needs: use Standard_NC*as_T4_v3, Standard_NC*ads_A100_v4 or Standard_NC*ads_H100_v5"),
+    (lambda c: aks(c)["gpuPools"][1].update(vmSize="Standard_NC40ads_H100_v5"),
+     "models[1].engine.tensorParallelSize: 2 GPUs per pod, but nodes of pool 'h100' have 1 x H100-NVL; the pod could "
+     "never be scheduled. Use tensorParallelSize <= 1 or a pool with larger nodes"),
+])
+def test_aks_mistakes_name_their_path_and_fix(tmp_path, mutate, expected):
+    assert fail_in_process(tmp_path, mutate, PROD_AKS) == [expected]
+
+
+def test_a_size_the_region_does_not_sell_fails_at_preview(tmp_path, monkeypatch):
+    """Where the catalog knows the region; here the catalog is made not to sell the size in eastus."""
+    from components.azure import prices
+
+    monkeypatch.setitem(prices.PRICES_USD_PER_HOUR, "eastus",
+                        {k: v for k, v in prices.PRICES_USD_PER_HOUR["eastus"].items() if k != "Standard_NC24ads_A100_v4"})
+    assert fail_in_process(tmp_path, lambda c: None, PROD_AKS) == [
+        "cluster.gpuPools[0].vmSize: eastus does not sell Standard_NC24ads_A100_v4; it is sold in westeurope"]

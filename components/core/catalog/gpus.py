@@ -39,6 +39,12 @@ GPU_PRODUCT_LABEL = "nvidia.com/gpu.product"
 SHARED_SUFFIX = "-SHARED"
 
 
+def product_label(gfd_product: str | None, sharing: int) -> str:
+    """The value GFD gives `nvidia.com/gpu.product` on a node of this board, time-sliced or not: for a
+    pool that sets it itself at creation, so that the autoscaler can place a model on it at zero."""
+    return (gfd_product or "") + (SHARED_SUFFIX if sharing > 1 else "")
+
+
 CUDA_RESERVE_GIB = 0.5  # NVML total minus CUDA total, where not observed
 
 
