@@ -118,6 +118,8 @@ def _options(request: Any) -> dict:
         options["deleteBeforeReplace"] = True
     if list(request.ignoreChanges):
         options["ignoreChanges"] = sorted(request.ignoreChanges)
+    if list(request.replaceOnChanges):
+        options["replaceOnChanges"] = sorted(request.replaceOnChanges)
     timeouts = request.customTimeouts
     if timeouts and (timeouts.create or timeouts.update or timeouts.delete):
         options["customTimeouts"] = {k: v for k, v in (("create", timeouts.create), ("update", timeouts.update), ("delete", timeouts.delete)) if v}

@@ -36,6 +36,11 @@ STATEFUL = {
     "gcp:container/cluster:Cluster": "the cluster and everything running on it",
     "gcp:container/nodePool:NodePool": "the node pool's nodes, and every pod on them",
     "gcp:filestore/instance:Instance": "the Filestore instance and every model cache on it",
+    "azure-native:resources:ResourceGroup": "the resource group and everything in it: cluster, network and storage",
+    "azure-native:containerservice:ManagedCluster": "the cluster and everything running on it",
+    "azure-native:containerservice:AgentPool": "the agent pool's nodes, and every pod on them",
+    "azure-native:storage:StorageAccount": "the storage account, its share and every model cache on it",
+    "azure-native:storage:FileShare": "the share and every model cache on it",
     "random:index/randomPassword:RandomPassword": "the generated secret: clients holding it are locked out",
 }
 KUBERNETES_IDENTITY = ("metadata.name", "metadata.namespace")
@@ -94,8 +99,10 @@ def changed_paths(before: Any, after: Any, prefix: str = "") -> set[str]:
     return set() if before == after else {prefix}
 
 
-def _forced(type_: str, paths: Iterable[str]) -> tuple[str, ...]:
-    forcing = forcing_paths(type_)
+def _forced(type_: str, paths: Iterable[str], own: Iterable[str] = ()) -> tuple[str, ...]:
+    """The changed paths that force a replacement: the provider's, and the resource's own
+    `replaceOnChanges` option."""
+    forcing = (*forcing_paths(type_), *own)
     return tuple(sorted({p for p in paths for f in forcing if p == f or p.startswith(f + ".")}))
 
 
@@ -115,7 +122,8 @@ def changes(before: list[dict], after: list[dict]) -> list[Change]:
             if "read" not in old.get("options", {}):  # a read resource is only looked up, never deleted
                 found.append(Change(old["urn"], old["type"], old["name"], "delete"))
             continue
-        forced = _forced(old["type"], changed_paths(old.get("inputs", {}), current.get("inputs", {})))
+        forced = _forced(old["type"], changed_paths(old.get("inputs", {}), current.get("inputs", {})),
+                         current.get("options", {}).get("replaceOnChanges", ()))
         if forced:
             found.append(Change(old["urn"], old["type"], old["name"], "replace", forced))
     return found

@@ -231,3 +231,27 @@ def test_gke_pools_and_cache_keep_their_nodes_and_data_through_routine_changes_a
     moved["llmstack:cluster"]["network"] = {"controlPlaneCidr": "172.16.1.0/28"}
     (cluster,) = data_losses(before["resources"], planned(moved, "prod-gke")["resources"])
     assert cluster.properties == ("privateClusterConfig.masterIpv4CidrBlock",)
+
+
+def test_aks_pools_and_cache_keep_their_nodes_and_data_through_routine_changes_and_report_the_rest():
+    """On AKS: a larger pool, a new minimum and a larger share are updates; a pool's new GPU size,
+    spot priority or zones replace the agent pool (the last two by the pool's own replaceOnChanges:
+    AKS cannot change them in place), and the plan says so."""
+    base = stack_document("prod-aks")
+    before = planned(base, "prod-aks")
+    routine = copy.deepcopy(base)
+    cluster = routine["llmstack:cluster"]
+    cluster["gpuPools"][0].update(minNodes=2, maxNodes=9)
+    cluster["storage"]["files"]["shareGib"] = 2048
+    after = planned(routine, "prod-aks")
+    assert data_losses(before["resources"], after["resources"]) == []
+    by_name = {r["name"]: r["inputs"] for r in after["resources"]}
+    assert by_name["azure-aks-a100"]["maxCount"] == 9 and by_name["azure-storage-models-share"]["shareQuota"] == 2048
+    bigger = copy.deepcopy(base)
+    bigger["llmstack:cluster"]["gpuPools"][0]["vmSize"] = "Standard_NC48ads_A100_v4"
+    (replaced,) = data_losses(before["resources"], planned(bigger, "prod-aks")["resources"])
+    assert (replaced.name, replaced.action, replaced.properties) == ("azure-aks-a100", "replace", ("vmSize",))
+    zoned = copy.deepcopy(base)
+    zoned["llmstack:cluster"]["availabilityZones"] = ["1", "2"]
+    lost = data_losses(before["resources"], planned(zoned, "prod-aks")["resources"])
+    assert {(c.name, c.properties) for c in lost} >= {("azure-aks-a100", ("availabilityZones",))}
