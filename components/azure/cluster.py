@@ -1,4 +1,4 @@
-"""The AKS cluster and its network (work in progress for #17; see DESIGN.md).
+"""The AKS cluster and its network (see DESIGN.md for the evidence behind each choice).
 
 - A resource group, a virtual network and the nodes' subnet (with the Microsoft.Storage service
   endpoint the model cache's NFS share is reached through).

@@ -1,6 +1,6 @@
-"""The AKS platform (work in progress for #17): the cluster and its agent pools, the model cache's
-storage and the GPU Operator over AKS's own driver and toolkit, producing the same Platform contract
-as any other cluster. Not yet offered by stack config (DESIGN.md).
+"""The AKS platform: the cluster and its agent pools, the model cache's storage and the GPU Operator
+over AKS's own driver and toolkit, producing the same Platform contract as any other cluster
+(DESIGN.md).
 
 Dependencies carry the deletion order, as on EKS and GKE: storage and the Operator wait for the
 cluster (its system pool runs their controllers), and the serving layer waits for `Platform.ready`.

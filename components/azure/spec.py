@@ -1,6 +1,5 @@
-"""The typed description of an AKS platform, as `cluster:` with `type: aks` will take it, and its
-translation into the cluster contract. Work in progress (#17): stack config does not accept
-`type: aks` until the AksPlatform component that creates it exists (DESIGN.md).
+"""The typed description of an AKS platform (`cluster:` with `type: aks`), and its translation into
+the cluster contract (DESIGN.md has the evidence behind each check).
 
 Pools name a VM size and nothing else about their hardware: GPU model and count come from the VM
 size catalog. A size the catalog refuses, or one the region does not sell (where the catalog knows

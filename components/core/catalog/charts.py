@@ -49,8 +49,8 @@ AI_GATEWAY = Chart("ai-gateway-helm", "v1.1.0", "oci://docker.io/envoyproxy", "e
 # installed through pulumi-kubernetes-cert-manager 0.2.0, which pins no version of its own.
 CERT_MANAGER = Chart("cert-manager", "v1.21.1", "https://charts.jetstack.io", "cert-manager")
 # kubernetes-sigs/nfs-subdir-external-provisioner charts/nfs-subdir-external-provisioner, tag
-# nfs-subdir-external-provisioner-4.0.18 (commit c2a2d5d5; image v4.0.2): the GKE model cache's
-# subdirectory per claim on one Filestore instance (components/gcp/DESIGN.md).
+# nfs-subdir-external-provisioner-4.0.18 (commit c2a2d5d5; image v4.0.2): the GKE and AKS model caches'
+# directory per claim on one Filestore instance or Azure Files share (components/gcp/DESIGN.md).
 NFS_SUBDIR_PROVISIONER = Chart("nfs-subdir-external-provisioner", "4.0.18",
                                "https://kubernetes-sigs.github.io/nfs-subdir-external-provisioner/", "nfs-provisioner")
 # NVIDIA/dcgm-exporter deployment/, tag 4.5.3-4.8.2 (commit 691c9276; chart 4.8.2, image

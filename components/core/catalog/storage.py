@@ -14,10 +14,10 @@ Sources:
 - rancher.io/local-path (kind, k3d): claims become hostPath PersistentVolumes (rancher/local-path-provisioner
   provisioner.go, Provision; the default volume type), and kubelet's hostPath plugin reports no metrics
   (kubernetes/kubernetes pkg/volume/hostpath/host_path.go: hostPath embeds volume.MetricsNil).
-- cluster.local/nfs-subdir-external-provisioner (the GKE model cache): claims become plain NFS
+- cluster.local/nfs-subdir-external-provisioner (the GKE and AKS model caches): claims become plain NFS
   PersistentVolumes on a subdirectory (nfs-subdir-external-provisioner provisioner.go), and kubelet's NFS
-  plugin measures statfs of the mount, the whole Filestore share (kubernetes/kubernetes pkg/volume/nfs:
-  MetricsStatFS), not the claim.
+  plugin measures statfs of the mount, the whole Filestore or Azure Files share (kubernetes/kubernetes
+  pkg/volume/nfs: MetricsStatFS), not the claim.
 - any other provisioner: not known to measure the claim, so no claim alert is written for it.
 """
 
