@@ -47,7 +47,10 @@ LOAD_BALANCER_ANNOTATIONS = {"service.beta.kubernetes.io/azure-load-balancer-hea
 
 _REGION = re.compile(r"^[a-z]+[a-z0-9]*$")
 _SUBSCRIPTION = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-_KUBERNETES_VERSION = re.compile(r"^1\.\d{2}$")
+# AKS's generally available Kubernetes minors: Azure/AKS release notes 2026-09-04 (v20260904): "Kubernetes
+# patch versions 1.36.3, 1.35.7, and 1.34.10 are now available", 1.37 in preview. Upstream 1.34 left
+# maintenance on 2026-10-27 (kubernetes.io/releases/1.34), so 1.35 is the default.
+KUBERNETES_VERSIONS = ("1.35", "1.36", "1.34")
 
 
 def _vm_size(name: str) -> VmSize:
@@ -189,7 +192,7 @@ class AksClusterSpec(Spec):
     region: str = pydantic.Field(description="an Azure region, e.g. eastus")
     subscription_id: Optional[str] = pydantic.Field(default=None, description="default: the az login's subscription")
     resource_group: Optional[str] = pydantic.Field(default=None, description="created by the stack; default: <name>-rg")
-    kubernetes_version: str = pydantic.Field(default="1.34", description="major.minor; AKS applies patches within it")
+    kubernetes_version: str = pydantic.Field(default=KUBERNETES_VERSIONS[0], description="major.minor; AKS applies patches within it")
     availability_zones: list[Literal["1", "2", "3"]] = pydantic.Field(
         default_factory=list, description="zones of the pools; empty: no zone pinning (GPU sizes are not in every zone)")
     network: AksNetworkSpec = pydantic.Field(default_factory=AksNetworkSpec)
@@ -218,8 +221,9 @@ class AksClusterSpec(Spec):
     @pydantic.field_validator("kubernetes_version")
     @classmethod
     def _version(cls, value: str) -> str:
-        if not _KUBERNETES_VERSION.match(value):
-            raise ValueError(f"'{value}': give major.minor (e.g. 1.34); AKS picks and upgrades the patch")
+        if value not in KUBERNETES_VERSIONS:
+            raise ValueError(f"'{value}' is not a Kubernetes minor AKS offers generally; use one of "
+                             f"{', '.join(KUBERNETES_VERSIONS)} (major.minor: AKS picks and upgrades the patch)")
         return value
 
     _cidrs = pydantic.field_validator("public_access_cidrs")(lambda cls, v: check_ipv4_cidrs(v))

@@ -62,7 +62,8 @@ def pool(**fields):
     (lambda d: d.update(region="northeurope", gpuPools=[{"name": "x", "vmSize": "Standard_NC24ads_A100_v4"}]), None),
     (lambda d: d.update(region="westeurope", systemPool={"vmSize": "Standard_D4s_v5"}), None),
     (lambda d: d.update(kubernetesVersion="1.34.2"),
-     "kubernetesVersion: '1.34.2': give major.minor (e.g. 1.34); AKS picks and upgrades the patch"),
+     "kubernetesVersion: '1.34.2' is not a Kubernetes minor AKS offers generally; use one of 1.35, 1.36, 1.34 "
+     "(major.minor: AKS picks and upgrades the patch)"),
     (lambda d: d.update(subscriptionId="my-subscription"),
      "subscriptionId: 'my-subscription' is not a subscription id (a GUID: az account show --query id)"),
     (lambda d: d.update(network={"nodesCidr": "10.50.0.0/16"}),
