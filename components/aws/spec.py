@@ -8,7 +8,6 @@ group, the autoscaler and the capacity checks all use.
 
 from __future__ import annotations
 
-import difflib
 import ipaddress
 import re
 from typing import Literal, Optional
@@ -17,7 +16,8 @@ import pydantic
 
 from ..core.base import Spec
 from ..core.cluster import (SYSTEM_POOL, ClusterSpec, CloudGpuPool, DnsLabel, MachineShape, NodeBounds, NodePool,
-                            StorageClassInfo, SystemPlacement, Taint, check_ipv4_cidrs, unique_pool_names)
+                            StorageClassInfo, SystemPlacement, Taint, catalog_entry, check_ipv4_cidrs, price_notes,
+                            unique_pool_names)
 from ..core.catalog.gpus import GPU_RESOURCE
 from ..core.gpu_operator import GpuOperatorSpec
 from ..core.labels import GPU_LABEL, POOL_LABEL
@@ -39,11 +39,7 @@ _PRINCIPAL_ARN = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::\d{12}:[A-Za-z-]+/.+$")
 
 
 def _instance(name: str) -> InstanceType:
-    if name not in INSTANCE_TYPES:
-        close = difflib.get_close_matches(name, list(INSTANCE_TYPES), n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
-        raise ValueError(f"unknown instance type '{name}'{hint} (known families: {_families()})")
-    return INSTANCE_TYPES[name]
+    return catalog_entry(name, INSTANCE_TYPES, "instance type", "families", lambda i: i.family)
 
 
 def _all_match(values: list[str], pattern: re.Pattern, what: str) -> list[str]:
@@ -52,10 +48,6 @@ def _all_match(values: list[str], pattern: re.Pattern, what: str) -> list[str]:
     if bad:
         raise ValueError(f"not {what}: {', '.join(bad)}")
     return values
-
-
-def _families() -> str:
-    return ", ".join(sorted({i.family for i in INSTANCE_TYPES.values()}))
 
 
 class NetworkSpec(Spec):
@@ -218,12 +210,7 @@ class EksClusterSpec(Spec):
         """Where each GPU pool's price comes from (for the plan's cost lines)."""
         pools = [(SYSTEM_POOL, self.system_pool.instance.name, False),
                  *((p.name, p.instance_type, p.capacity_type == "spot") for p in self.gpu_pools)]
-        notes = []
-        for name, instance, on_spot in pools:
-            notes.append(f"{name} ({instance}): {prices.on_demand(self.region, instance)[1]}")
-            if on_spot:
-                notes.append(f"{name} ({instance}) on spot: {prices.spot_note(self.region, instance)}")
-        return notes
+        return price_notes(pools, lambda i: prices.on_demand(self.region, i)[1], lambda i: prices.spot_note(self.region, i))
 
     def contract(self) -> ClusterSpec:
         """What the serving layer may know about this cluster."""

@@ -8,7 +8,6 @@ the region), is an error at preview, with what to use instead.
 
 from __future__ import annotations
 
-import difflib
 import ipaddress
 import re
 from typing import ClassVar, Literal, Optional
@@ -19,8 +18,8 @@ from ..core.base import Spec
 from ..core.catalog.gpus import GPU_PRODUCT_LABEL, GPU_RESOURCE, product_label
 from ..core.gpu_operator import GpuOperatorSpec
 from ..core.cluster import (SYSTEM_POOL, ClusterSpec, CloudGpuPool, DnsLabel, MachineShape, NodeBounds, NodePool,
-                            StorageClassInfo, SystemPlacement, Taint, check_cidr, check_disjoint, check_ipv4_cidrs,
-                            unique_pool_names)
+                            StorageClassInfo, SystemPlacement, Taint, catalog_entry, check_cidr, check_disjoint,
+                            check_ipv4_cidrs, price_notes, unique_pool_names)
 from ..core.labels import GPU_LABEL, POOL_LABEL
 from . import prices
 from .vm_sizes import REFUSED, VM_SIZES, VmSize, allocatable, machine_shapes
@@ -56,12 +55,7 @@ KUBERNETES_VERSIONS = ("1.35", "1.36", "1.34")
 def _vm_size(name: str) -> VmSize:
     if name in REFUSED:
         raise ValueError(REFUSED[name])
-    if name not in VM_SIZES:
-        close = difflib.get_close_matches(name, list(VM_SIZES), n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
-        series = ", ".join(sorted({s.series for s in VM_SIZES.values()}))
-        raise ValueError(f"unknown VM size '{name}'{hint} (known series: {series})")
-    return VM_SIZES[name]
+    return catalog_entry(name, VM_SIZES, "VM size", "series", lambda s: s.series)
 
 
 class AksNetworkSpec(Spec):
@@ -255,12 +249,7 @@ class AksClusterSpec(Spec):
         """Where each pool's price comes from (for the plan's cost lines)."""
         pools = [(SYSTEM_POOL, self.system_pool.vm_size, False),
                  *((p.name, p.vm_size, p.capacity_type == "spot") for p in self.gpu_pools)]
-        notes = []
-        for name, size, on_spot in pools:
-            notes.append(f"{name} ({size}): {prices.on_demand(self.region, size)[1]}")
-            if on_spot:
-                notes.append(f"{name} ({size}) on spot: {prices.spot_note(self.region, size)}")
-        return notes
+        return price_notes(pools, lambda s: prices.on_demand(self.region, s)[1], lambda s: prices.spot_note(self.region, s))
 
     def contract(self) -> ClusterSpec:
         """What the serving layer may know about this cluster. Every label a model's node affinity

@@ -7,6 +7,7 @@ never from the cloud.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import re
 from typing import Annotated, Any, ClassVar, Iterable, Literal, Optional
@@ -198,6 +199,28 @@ def unique_pool_names(pools: list[CloudGpuPool]) -> list[CloudGpuPool]:
     if twice:
         raise ValueError(f"pool names must be unique: {', '.join(twice)} declared twice")
     return pools
+
+
+def catalog_entry(name: str, catalog: dict[str, Any], what: str, groups: str, group_of: Any) -> Any:
+    """A cloud catalog's entry by name, or one error naming the closest entry and the catalog's
+    groups: "unknown instance type 'g6e.13xlarge'; did you mean 'g6e.16xlarge'? (known families: ...)"."""
+    if name not in catalog:
+        close = difflib.get_close_matches(name, list(catalog), n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        known = ", ".join(sorted({group_of(entry) for entry in catalog.values()}))
+        raise ValueError(f"unknown {what} '{name}'{hint} (known {groups}: {known})")
+    return catalog[name]
+
+
+def price_notes(pools: Iterable[tuple[str, str, bool]], on_demand_source: Any, spot_source: Any) -> list[str]:
+    """Where each pool's price comes from, for the plan's cost lines: (pool, machine, on spot) rows,
+    and the cloud's price catalog's `source(machine)` for on-demand and spot prices."""
+    notes = []
+    for name, machine, on_spot in pools:
+        notes.append(f"{name} ({machine}): {on_demand_source(machine)}")
+        if on_spot:
+            notes.append(f"{name} ({machine}) on spot: {spot_source(machine)}")
+    return notes
 
 
 def tiered(amount: float, tiers: Iterable[tuple[float, float]]) -> float:

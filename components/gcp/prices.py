@@ -54,3 +54,9 @@ def on_demand(region: str, machine_type: str) -> tuple[float | None, str]:
 def spot(region: str, machine_type: str) -> float | None:
     price = PRICES_USD_PER_HOUR.get(region, {}).get(machine_type)
     return None if price is None else price[1]
+
+
+def spot_note(region: str, machine_type: str) -> str:
+    if spot(region, machine_type) is None:
+        return f"no spot price in {SOURCE}"
+    return f"{SOURCE} (list spot price of that day; it changes often)"

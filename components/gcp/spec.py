@@ -9,7 +9,6 @@ does not come with is an error at preview, not at `pulumi up`.
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Literal, Optional
 
@@ -18,8 +17,8 @@ import pydantic
 from ..core.base import Spec
 from ..core.catalog.gpus import GPU_RESOURCE
 from ..core.cluster import (SYSTEM_POOL, ClusterSpec, CloudGpuPool, DnsLabel, MachineShape, NodeBounds, NodePool,
-                            StorageClassInfo, SystemPlacement, Taint, check_cidr, check_disjoint, check_ipv4_cidrs,
-                            unique_pool_names)
+                            StorageClassInfo, SystemPlacement, Taint, catalog_entry, check_cidr, check_disjoint,
+                            check_ipv4_cidrs, price_notes, unique_pool_names)
 from ..core.labels import GPU_LABEL, POOL_LABEL
 from ..core.manifests.nfs_cache import NFS_PROVISIONER
 from . import prices
@@ -46,12 +45,7 @@ _REGION = re.compile(r"^[a-z]+-[a-z]+\d+$")
 
 
 def _machine(name: str) -> MachineType:
-    if name not in MACHINE_TYPES:
-        close = difflib.get_close_matches(name, list(MACHINE_TYPES), n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
-        series = ", ".join(sorted({m.series for m in MACHINE_TYPES.values()}))
-        raise ValueError(f"unknown machine type '{name}'{hint} (known series: {series})")
-    return MACHINE_TYPES[name]
+    return catalog_entry(name, MACHINE_TYPES, "machine type", "series", lambda m: m.series)
 
 
 class GkeNetworkSpec(Spec):
@@ -271,14 +265,7 @@ class GkeClusterSpec(Spec):
         """Where each pool's price comes from (for the plan's cost lines)."""
         pools = [(SYSTEM_POOL, self.system_pool.machine_type, False),
                  *((p.name, p.machine_type, p.capacity_type == "spot") for p in self.gpu_pools)]
-        notes = []
-        for name, machine_type, on_spot in pools:
-            notes.append(f"{name} ({machine_type}): {prices.on_demand(self.region, machine_type)[1]}")
-            if on_spot:
-                spot = prices.spot(self.region, machine_type)
-                notes.append(f"{name} ({machine_type}) on spot: " + (f"{prices.SOURCE} (list spot price of that day; it changes often)"
-                                                                   if spot is not None else f"no spot price in {prices.SOURCE}"))
-        return notes
+        return price_notes(pools, lambda m: prices.on_demand(self.region, m)[1], lambda m: prices.spot_note(self.region, m))
 
     def contract(self) -> ClusterSpec:
         """What the serving layer may know about this cluster. Every label a model's node affinity
