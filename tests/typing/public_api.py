@@ -76,3 +76,12 @@ gpu_metrics = gke.platform.gpu_metrics
 gke_monitoring = Monitoring("gke-monitoring", MonitoringArgs(
     spec=MonitoringSpec(), system=gke.platform.cluster.system, cost=cost, serving_namespace="llm",
     scrape_targets=[gpu_metrics] if gpu_metrics is not None else []))
+
+# An AKS platform (docs/library.md).
+from components.azure.platform import AksPlatform, AksPlatformArgs  # noqa: E402
+from components.azure.spec import AksClusterSpec  # noqa: E402
+
+aks = AksPlatform("aks", AksPlatformArgs(spec=AksClusterSpec.model_validate({
+    "type": "aks", "name": "llm", "region": "eastus",
+    "gpuPools": [{"name": "a100", "vmSize": "Standard_NC24ads_A100_v4", "maxNodes": 2}]}), cost=cost))
+aks_kubeconfig: pulumi.Output[str] = aks.kubeconfig
