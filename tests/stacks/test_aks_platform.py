@@ -157,3 +157,17 @@ def test_the_gateway_gets_tcp_load_balancer_probes(plan):
 
 def test_kubeconfig_is_a_secret_output(plan):
     assert plan.outputs["kubeconfig"] == "[secret]"
+
+
+def test_the_populate_job_can_write_its_cache_as_uid_2000(plan):
+    """The share does not squash root, and the provisioner (the same pinned chart and image as on
+    GKE, whose 0777 directories are checked there) makes each claim's directory."""
+    spec = aks_spec(plan)
+    (share,) = of_type(plan, "azure-native:storage:FileShare")
+    assert share["inputs"]["rootSquash"] == "NoRootSquash"
+    claims = {c["metadata"]["name"]: c for c in plan.objects("PersistentVolumeClaim")}
+    for job in plan.objects("Job"):
+        pod = job["spec"]["template"]["spec"]
+        assert pod["securityContext"]["runAsUser"] == 2000
+        (claim,) = [v["persistentVolumeClaim"]["claimName"] for v in pod["volumes"] if "persistentVolumeClaim" in v]
+        assert claims[claim]["spec"]["storageClassName"] == spec.storage.model_cache_class
