@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ..core.manifests.autoscaler import priority_expander_configmap as expander_configmap
 from ..core.catalog.gpus import GPU_PRODUCT_LABEL, GPU_RESOURCE, SHARED_SUFFIX
 from ..core.catalog.images import VLLM_UID
 from ..core.cluster import SystemPlacement
@@ -216,7 +217,6 @@ def gp3_storage_class(name: str, labels: dict[str, str]) -> dict:
 
 
 AUTOSCALER_SERVICE_ACCOUNT = "cluster-autoscaler"
-PRIORITY_EXPANDER_CONFIGMAP = "cluster-autoscaler-priority-expander"
 
 
 def autoscaler_values(cluster_name: str, region: str, image_tag: str, system: SystemPlacement) -> dict:
@@ -248,20 +248,11 @@ def priority_expander_configmap(plans: list[NodeGroupPlan], namespace: str, labe
     are `<key>-` followed by the provider's generated unique suffix (an 18-digit UTC timestamp and
     8 hex digits), so the pattern matches one group only: `h100` matches neither `h100-spot` nor `h100-2`.
     """
-    by_priority: dict[int, list[str]] = {1: [".*"]}
+    by_priority: dict[int, list[str]] = {}
     for plan in plans:
         # Keys are DNS labels ([a-z0-9-]), literal in a regex.
         by_priority.setdefault(plan.priority, []).append(f"^eks-{plan.key}-[0-9]{{18}}[0-9a-f]{{8}}-")
-    lines = []
-    for priority in sorted(by_priority, reverse=True):
-        lines.append(f"{priority}:")
-        lines.extend(f"  - '{pattern}'" for pattern in by_priority[priority])
-    return {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {"name": PRIORITY_EXPANDER_CONFIGMAP, "namespace": namespace, "labels": labels},
-        "data": {"priorities": "\n".join(lines) + "\n"},
-    }
+    return expander_configmap(by_priority, namespace, labels)
 
 
 def autoscaler_policy(cluster_name: str) -> str:

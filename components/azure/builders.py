@@ -74,6 +74,24 @@ def agent_pools(spec: AksClusterSpec) -> list[AgentPoolPlan]:
     return plans
 
 
+SPOT_FIRST, OTHERS = 20, 10
+
+
+def expander_priorities(plans: list[AgentPoolPlan]) -> dict[int, list[str]]:
+    """The priority expander's patterns: spot agent pools first, their on-demand twins after. AKS's
+    node groups are the pools' scale sets, named aks-<pool>-<digits>-vmss; pool names are lower-case
+    letters and digits, literal in a regex."""
+    priorities: dict[int, list[str]] = {}
+    for plan in plans:
+        priorities.setdefault(SPOT_FIRST if plan.spot else OTHERS, []).append(f"^aks-{plan.key}-[0-9]+-vmss$")
+    return priorities
+
+
+AUTOSCALER_PROFILE = {"expander": "priority", "skip_nodes_with_local_storage": "false"}
+"""The priority expander (spot first; without its ConfigMap the autoscaler falls back, kubernetes/
+autoscaler#5246), and GPU nodes allowed to scale down although vLLM pods use emptyDir volumes."""
+
+
 def system_pool_profile(spec: AksClusterSpec, subnet_id: Any) -> dict[str, Any]:
     """The System-mode pool, the one AKS needs at creation (inline in the cluster)."""
     system = spec.system_pool

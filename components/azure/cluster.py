@@ -17,8 +17,9 @@ from typing import Optional
 import pulumi
 import pulumi_kubernetes as k8s
 
-from ..core.labels import CostLabels
-from ..kubernetes._base import ComponentArgs
+from ..core.labels import CostLabels, platform_labels
+from ..core.manifests.autoscaler import priority_expander_configmap
+from ..kubernetes._base import ComponentArgs, resource_kwargs
 from . import builders
 from ._base import TOKEN_PREFIX
 from ._base import azure as load_azure
@@ -75,6 +76,7 @@ class AksCluster(pulumi.ComponentResource):
             storage_profile={"file_csi_driver": {"enabled": True}, "blob_csi_driver": {"enabled": True},
                              "disk_csi_driver": {"enabled": True}},
             auto_upgrade_profile={"upgrade_channel": "patch", "node_os_upgrade_channel": "NodeImage"},
+            auto_scaler_profile=dict(builders.AUTOSCALER_PROFILE),
             tags=tags,
             # Pools are changed as AgentPools: the cluster's own update may not add or change them
             # (pulumi-azure-native#2719); the system pool's count belongs to the autoscaler.
@@ -98,6 +100,10 @@ class AksCluster(pulumi.ComponentResource):
         self.kubeconfig = pulumi.Output.secret(credentials.kubeconfigs.apply(lambda configs: builders.kubeconfig(configs[0].value)))
         self.kubernetes = k8s.Provider(f"{name}-kubernetes", kubeconfig=self.kubeconfig,
                                        opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster]))
+        # AKS's autoscaler runs in its control plane and reads this from kube-system.
+        k8s.core.v1.ConfigMap(f"{name}-priorities", **resource_kwargs(priority_expander_configmap(
+            builders.expander_priorities(builders.agent_pools(spec)), "kube-system", platform_labels(args.cost))),
+            opts=pulumi.ResourceOptions(parent=self, provider=self.kubernetes))
         self.register_outputs({"cluster_name": self.cluster_name, "kubeconfig": self.kubeconfig})
 
     def _child(self, **kwargs) -> pulumi.ResourceOptions:

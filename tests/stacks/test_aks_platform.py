@@ -171,3 +171,26 @@ def test_the_populate_job_can_write_its_cache_as_uid_2000(plan):
         assert pod["securityContext"]["runAsUser"] == 2000
         (claim,) = [v["persistentVolumeClaim"]["claimName"] for v in pod["volumes"] if "persistentVolumeClaim" in v]
         assert claims[claim]["spec"]["storageClassName"] == spec.storage.model_cache_class
+
+
+def test_the_autoscaler_tries_spot_first_and_lets_gpu_nodes_go(plan):
+    """The priority expander ranks each spot agent pool's scale set above its on-demand twin, and
+    nodes with emptyDir volumes (every vLLM pod has one) may scale down."""
+    import re
+
+    import yaml
+
+    (cluster,) = of_type(plan, CLUSTER)
+    profile = cluster["inputs"]["autoScalerProfile"]
+    assert profile["expander"] == "priority" and profile["skipNodesWithLocalStorage"] == "false"
+    config = plan.manifests["configmap-kube-system-cluster-autoscaler-priority-expander.yaml"]
+    priorities = yaml.safe_load(config["data"]["priorities"])
+
+    def rank(scale_set: str) -> int:
+        return max(p for p, patterns in priorities.items() if any(re.match(x, scale_set) for x in patterns))
+
+    for pool in aks_spec(plan).gpu_pools:
+        names = pool.node_pool_names
+        if len(names) == 2:
+            spot, twin = (f"aks-{n}-12345678-vmss" for n in names)
+            assert rank(spot) > rank(twin) > 1
