@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import copy
 
-import pydantic
 import pytest
 
 from components.azure.spec import SPOT_TAINT, AksClusterSpec, pool_labels
 from components.core.catalog.gpus import GPU_PRODUCT_LABEL
 from components.core.labels import GPU_LABEL, POOL_LABEL
 from components.core.placement import node_affinity_for
+
+from tests.unit.spec_errors import first_pool, spec_error
 
 BASE = {"type": "aks", "name": "llm", "region": "eastus",
         "gpuPools": [{"name": "a100", "vmSize": "Standard_NC24ads_A100_v4", "maxNodes": 4},
@@ -20,18 +21,10 @@ BASE = {"type": "aks", "name": "llm", "region": "eastus",
 
 
 def error(mutate) -> str:
-    data = copy.deepcopy(BASE)
-    mutate(data)
-    with pytest.raises(pydantic.ValidationError) as caught:
-        AksClusterSpec.model_validate(data)
-    (first,) = caught.value.errors()
-    path = ".".join(str(p) for p in first["loc"])
-    message = first["msg"].removeprefix("Value error, ")
-    return f"{path}: {message}" if path else message
+    return spec_error(AksClusterSpec, BASE, mutate)
 
 
-def pool(**fields):
-    return lambda d: d["gpuPools"][0].update(fields)
+pool = first_pool
 
 
 @pytest.mark.parametrize("mutate, expected", [

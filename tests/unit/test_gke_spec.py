@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import copy
 
-import pydantic
 import pytest
 
 from components.core.labels import GPU_LABEL, POOL_LABEL
 from components.gcp.spec import GkeClusterSpec
+
+from tests.unit.spec_errors import first_pool, spec_error
 
 BASE = {"type": "gke", "name": "llm", "project": "acme-llm-prod", "region": "us-central1",
         "zones": ["us-central1-a", "us-central1-c"],
@@ -19,18 +20,10 @@ BASE = {"type": "gke", "name": "llm", "project": "acme-llm-prod", "region": "us-
 
 
 def error(mutate) -> str:
-    data = copy.deepcopy(BASE)
-    mutate(data)
-    with pytest.raises(pydantic.ValidationError) as caught:
-        GkeClusterSpec.model_validate(data)
-    (first,) = caught.value.errors()
-    path = ".".join(str(p) for p in first["loc"])
-    message = first["msg"].removeprefix("Value error, ")
-    return f"{path}: {message}" if path else message
+    return spec_error(GkeClusterSpec, BASE, mutate)
 
 
-def pool(**fields):
-    return lambda d: d["gpuPools"][0].update(fields)
+pool = first_pool
 
 
 @pytest.mark.parametrize("mutate, expected", [
