@@ -30,8 +30,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from ..core.catalog.gpus import GPUS
-from ..core.cluster import MachineShape, shapes_of, tiered
+from ..core.cluster import MachineShape, check_machine_catalog, shapes_of, tiered
 
 
 @dataclass(frozen=True)
@@ -118,10 +117,6 @@ def machine_shapes() -> tuple[MachineShape, ...]:
 
 def check_catalog() -> None:
     """The catalog agrees with the GPU catalog: every GPU is known and its product label is one GFD uses."""
-    for size in VM_SIZES.values():
-        if size.gpu is None:
-            assert size.gpus == 0 and size.gfd_product is None and not size.mig, size.name
-            continue
-        assert size.gfd_product in GPUS[size.gpu].product_labels, size.name
-        assert size.gpus >= 1, size.name
+    check_machine_catalog(VM_SIZES.values())
+    assert not any(size.mig for size in VM_SIZES.values() if size.gpu is None)
     assert not set(REFUSED) & set(VM_SIZES)

@@ -212,6 +212,17 @@ def catalog_entry(name: str, catalog: dict[str, Any], what: str, groups: str, gr
     return catalog[name]
 
 
+def check_machine_catalog(machines: Iterable[Any]) -> None:
+    """A cloud's machine catalog agrees with the GPU catalog: a machine without a GPU has no GPU count
+    or product label; one with a GPU has at least one, of a known type, with a product label GFD uses."""
+    for machine in machines:
+        if machine.gpu is None:
+            assert machine.gpus == 0 and getattr(machine, "gfd_product", None) is None, machine.name
+            continue
+        assert machine.gfd_product in GPUS[machine.gpu].product_labels, machine.name
+        assert machine.gpus >= 1, machine.name
+
+
 def price_notes(pools: Iterable[tuple[str, str, bool]], on_demand_source: Any, spot_source: Any) -> list[str]:
     """Where each pool's price comes from, for the plan's cost lines: (pool, machine, on spot) rows,
     and the cloud's price catalog's `source(machine)` for on-demand and spot prices."""
