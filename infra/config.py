@@ -209,6 +209,15 @@ def gateway_problems(config: StackConfig) -> list[Problem]:
             if model != ALL_MODELS and model not in names:
                 problems.append(Problem(f"gateway.tenants[{t}].models[{m}]",
                                         f"no model named '{model}'; models are {', '.join(names)} (or \"*\" for all)"))
+    limited = [t.name for t in config.gateway.tenants if t.rate_limits]
+    if config.gateway.reuse is not None and limited:
+        for index, model in enumerate(config.models):
+            if model.rests_at_zero:
+                problems.append(Problem(f"models[{index}].replicas.min", (
+                    "0 on a reused Gateway with rate limits (tenants " + ", ".join(limited) + "): a model at rest needs a "
+                    "traffic policy of its own on its route, which on a Gateway the stack does not own cannot merge into "
+                    "the one holding the tenants' limits, and Envoy Gateway counts limits per policy: each tenant would "
+                    "get its limits again on this model. Use replicas.min: 1, or the stack's own Gateway")))
     issuer = config.gateway.tls.issuer
     if isinstance(issuer, AcmeIssuer) and issuer.challenge == "dns01-cloudflare" and config.cloudflare_api_token is None:
         problems.append(Problem("gateway.tls.issuer.challenge", "dns01-cloudflare needs a Cloudflare API token "

@@ -11,6 +11,7 @@ from components.aws.spec import EksClusterSpec
 from components.gcp.spec import GkeClusterSpec
 from components.azure.spec import AksClusterSpec
 from components.capacity.stack import StackPlan
+from components.core import keda_http
 from components.core.labels import CostLabels
 from components.core.catalog.charts import KUBE_PROMETHEUS_STACK
 from components.core.gateway import objects as gateway_objects
@@ -66,7 +67,8 @@ def build_monitoring(config: StackConfig, plan: StackPlan, platform: Platform,
                      namespace: ServingNamespace) -> Optional[Monitoring]:
     if config.monitoring is None or not _monitored(config):
         return None
-    models = [alerted_model(model.model, model.cache_class) for model in plan.models.values() if model.cache_class]
+    models = [alerted_model(model.model, model.cache_class, model.cold_start.seconds if model.cold_start else None)
+              for model in plan.models.values() if model.cache_class]
     monitoring = Monitoring("monitoring", MonitoringArgs(
         spec=config.monitoring, system=platform.cluster.system, cost=_cost(config),
         serving_namespace=config.serving.namespace, serving_namespace_output=namespace.namespace,
@@ -89,12 +91,16 @@ def _model_monitoring(config: StackConfig, model, monitoring: Optional[Monitorin
                                service_monitor_labels=existing.service_monitor_labels if existing is not None else {})
 
 
-def _network(config: StackConfig) -> dict:
-    """Who may reach the serving namespace's pods: the gateway's Envoy pods, Prometheus, ACME solvers."""
+def _network(config: StackConfig, plan: StackPlan) -> dict:
+    """Who may reach the serving namespace's pods: the gateway's Envoy pods (KEDA's interceptor, for
+    models that rest at zero), Prometheus, ACME solvers."""
+    resting = sorted(name for name, model in plan.models.items() if model.cold_start is not None)
     return {
         "gateway": gateway_objects.proxy_peer(config.gateway, config.serving.namespace),
         "scrapers": _scrapers(config) if _monitored(config) else None,
         "acme_solver": (gateway_objects.ACME_SOLVER_LABELS, gateway_objects.ACME_SOLVER_PORT) if config.gateway.http01 else None,
+        "resting": resting,
+        "interceptor": keda_http.INTERCEPTOR if resting else None,
     }
 
 
@@ -106,9 +112,9 @@ def _scrapers(config: StackConfig) -> Peer:
     return Peer(KUBE_PROMETHEUS_STACK.namespace, PROMETHEUS_POD_LABELS)
 
 
-def build_namespace(config: StackConfig, platform: Platform) -> ServingNamespace:
+def build_namespace(config: StackConfig, plan: StackPlan, platform: Platform) -> ServingNamespace:
     return ServingNamespace("serving", ServingNamespaceArgs(
-        name=config.serving.namespace, cost=_cost(config), hf_token=config.hf_token, **_network(config)),
+        name=config.serving.namespace, cost=_cost(config), hf_token=config.hf_token, **_network(config, plan)),
         platform.resource_options())
 
 
@@ -133,15 +139,19 @@ def build_serving(config: StackConfig, plan: StackPlan, platform: Platform, name
     return served
 
 
-def build_gateway(config: StackConfig, platform: Platform, namespace: ServingNamespace,
-                  served: dict[str, VllmModel]) -> Gateway:
-    models = [RoutedModel(name=name, served_name=model.served_model_name,
-                          port=vllm_manifests.PORT) for name, model in served.items()]
+def build_gateway(config: StackConfig, plan: StackPlan, platform: Platform, namespace: ServingNamespace,
+                  served: dict[str, VllmModel], monitoring: Optional[Monitoring] = None) -> Gateway:
+    models = [RoutedModel(name=name, served_name=model.served_model_name, port=vllm_manifests.PORT,
+                          cold_start=plan.models[name].cold_start, max_num_seqs=plan.models[name].max_num_seqs)
+              for name, model in served.items()]
     gateway = Gateway("gateway", GatewayArgs(
         spec=config.gateway, system=platform.cluster.system,
         cluster_load_balancer_annotations=platform.cluster.load_balancer_annotations,
         namespace=namespace.namespace, models=models, cost=_cost(config),
         cloudflare_api_token=config.cloudflare_api_token,
+        serving_namespace=config.serving.namespace,
+        keda_ready=list(monitoring.crds_ready) if monitoring is not None else [],
+        scrapers=_scrapers(config) if _monitored(config) else None,
     ), platform.resource_options())
     pulumi.export("url", gateway.url)
     pulumi.export("apiKeys", gateway.api_keys)
@@ -164,10 +174,10 @@ def main() -> None:
     stack = load_from_pulumi()
     config = stack.config
     platform = build_platform(config)
-    namespace = build_namespace(config, platform)
+    namespace = build_namespace(config, stack.plan, platform)
     monitoring = build_monitoring(config, stack.plan, platform, namespace)
     served = build_serving(config, stack.plan, platform, namespace, monitoring)
-    build_gateway(config, platform, namespace, served)
+    build_gateway(config, stack.plan, platform, namespace, served, monitoring)
     pulumi.export("namespace", config.serving.namespace)
     pulumi.export("endpoints", {name: model.endpoint for name, model in served.items()})
     pulumi.export("servedModels", {name: model.served_model_name for name, model in served.items()})

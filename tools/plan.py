@@ -302,10 +302,13 @@ def gateway_summary(objects: list[dict]) -> list[str]:
     issuers = [c["spec"]["issuerRef"]["name"] for c in by_kind.get("Certificate", []) if not c["spec"].get("isCA")]
     certificate = f"certificate from ClusterIssuer {', '.join(issuers)}" if issuers else "the listener's own certificate"
     lines = [f"gateway https://{routes[0]['spec']['hostnames'][0]}/v1 on Gateway {attached}  {certificate}"]
+    held = {r["metadata"]["name"]: r["spec"]["timeouts"]["readiness"] for r in by_kind.get("InterceptorRoute", [])}
     for route in by_kind.get("AIGatewayRoute", []):
         for rule in route["spec"]["rules"]:
             model = rule["matches"][0]["headers"][0]["value"]
-            lines.append(f"  route {route['metadata']['name']:<20} model={model}  timeout={rule['timeouts']['request']}")
+            name = route["metadata"]["name"]
+            hold = f"  held up to {held[name]} at zero (KEDA's interceptor)" if name in held else ""
+            lines.append(f"  route {name:<20} model={model}  timeout={rule['timeouts']['request']}{hold}")
     limits: dict[str, list[str]] = {}
     for policy in by_kind.get("BackendTrafficPolicy", []):
         for rule in policy["spec"].get("rateLimit", {}).get("global", {}).get("rules", []):
@@ -383,11 +386,29 @@ def capacity_summary(stack: Any) -> str:
             f"{est.kv_cache_gib:.1f} GiB/GPU = {est.kv_cache_tokens:,} tokens ({est.max_concurrency:.1f} x "
             f"{est.max_model_len:,}); max_num_seqs {plan.max_num_seqs}; startup budget {plan.startup_timeout_seconds}s"
         )
+        lines += resting_summary(model, plan.cold_start)
         lines += [f"    warning: {warning}" for warning in plan.warnings]
     lines += ["demand at replicas.min..max, of what each pool holds at maxNodes:"]
     lines += [f"  {pool.describe()}" for pool in stack.plan.pools if pool.models]
     notes = getattr(stack.config.cluster, "price_notes", lambda: [])()
     return "\n".join(lines + cost_summary(stack.plan.pools) + [f"  price of {note}" for note in notes])
+
+
+def resting_summary(model: Any, cold: Any) -> list[str]:
+    """For a model that rests at zero: how it wakes, and the idle GPU-hours resting avoids, priced."""
+    if cold is None:
+        return []
+    gpus = model.gpus_per_replica
+    price = cold.replica_price_per_hour
+
+    def usd(hours: float) -> str:
+        return "" if price is None else f" (${price * hours:,.2f} at its pool's price)"
+
+    idle_hours = cold.idle_seconds / 3600
+    return [f"    rests at zero after {cold.idle_seconds}s idle; wakes in ~{cold.seconds}s (a GPU node, the image, its start-up "
+            f"budget), holding requests up to {cold.hold_seconds}s, {cold.queue_length} at most",
+            f"    each hour at rest saves {gpus} GPU-hour(s){usd(1)}; each wake keeps it up at least its idle window, "
+            f"{gpus * idle_hours:.1f} GPU-hour(s){usd(idle_hours)}"]
 
 
 def cost_summary(pools: list) -> list[str]:

@@ -11,7 +11,10 @@ It reads the gateway's URL and each tenant's key from the stack's outputs (`pulu
 - each model: a streamed chat completion returns tokens (time to first token, tokens per second);
 - a wrong key gets 401, a model a tenant is not granted gets 403;
 - a burst past a tenant's requestsPerMinute gets 429 (the tenant with the lowest limit, at most
-  --burst-limit requests; --burst-limit 0 skips it).
+  --burst-limit requests; --burst-limit 0 skips it);
+- each model that rests at zero (replicas.min 0): first, one streamed request succeeds, waiting as
+  long as the gateway holds it, and the wait is reported, with whether the model woke from zero
+  (KEDA's interceptor says so in X-KEDA-HTTP-Cold-Start) or was already up.
 It prints a table and exits 1 if any check fails.
 """
 
@@ -55,6 +58,8 @@ class Target:
     """Every served model name."""
     connect_to: Optional[tuple[str, int]] = None
     ca_file: Optional[str] = None
+    resting: dict[str, int] = field(default_factory=dict)
+    """Served name of each model that rests at zero -> seconds a request for it may take (hold, then answer)."""
 
 
 @dataclass
@@ -86,8 +91,10 @@ class Report:
         return "\n".join(lines)
 
 
-def target_from(outputs: dict, config, connect_to: Optional[tuple[str, int]], ca_file: Optional[str]) -> Target:
-    """The deployment as a client sees it: URL and keys from the stack's outputs, grants and limits from its config."""
+def target_from(outputs: dict, config, connect_to: Optional[tuple[str, int]], ca_file: Optional[str],
+                plan=None) -> Target:
+    """The deployment as a client sees it: URL and keys from the stack's outputs, grants and limits from
+    its config, and from its plan (`plan`) how long a request for a model at rest may wait."""
     url = urlsplit(outputs["url"])
     served = dict(outputs.get("servedModels") or {m.name: m.served_name for m in config.models})
     keys = outputs["apiKeys"]
@@ -95,7 +102,13 @@ def target_from(outputs: dict, config, connect_to: Optional[tuple[str, int]], ca
     for tenant in config.gateway.tenants:
         granted = set(served.values()) if "*" in tenant.models else {served[name] for name in tenant.models}
         tenants.append(Tenant(tenant.name, keys[tenant.name], frozenset(granted), tenant.requests_per_minute))
-    return Target(url.hostname or "", url.port or 443, tenants, sorted(set(served.values())), connect_to, ca_file)
+    resting = {}
+    if plan is not None:
+        from components.core.gateway.resting import route_timeout_seconds
+
+        resting = {served[name]: route_timeout_seconds(config.gateway, model.cold_start)
+                   for name, model in plan.models.items() if model.cold_start is not None and name in served}
+    return Target(url.hostname or "", url.port or 443, tenants, sorted(set(served.values())), connect_to, ca_file, resting)
 
 
 class _Connection(http.client.HTTPSConnection):
@@ -110,11 +123,17 @@ class _Connection(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
+COLD_START_HEADER = "X-KEDA-HTTP-Cold-Start"
+"""Set by KEDA's interceptor on a response it passed on: "true" when it held the request for a wake."""
+
+
 class Client:
     def __init__(self, target: Target, timeout: float = 120):
         self.target = target
         self.context = ssl.create_default_context(cafile=target.ca_file)
         self.timeout = timeout
+        self.cold_start: Optional[str] = None
+        """The last stream's X-KEDA-HTTP-Cold-Start header, if any."""
 
     def request(self, method: str, path: str, key: str, body: Optional[dict] = None) -> tuple[int, bytes]:
         connection = _Connection(self.target, self.context, self.timeout)
@@ -126,9 +145,9 @@ class Client:
         finally:
             connection.close()
 
-    def stream(self, key: str, model: str) -> tuple[int, int, Optional[float], float, bool]:
+    def stream(self, key: str, model: str, timeout: Optional[float] = None) -> tuple[int, int, Optional[float], float, bool]:
         """A streamed chat completion: status, content chunks, time to the first, total time, [DONE] seen."""
-        connection = _Connection(self.target, self.context, self.timeout)
+        connection = _Connection(self.target, self.context, timeout or self.timeout)
         body = {"model": model, "stream": True, "max_tokens": 32, "messages": [{"role": "user", "content": PROMPT}]}
         start = time.monotonic()
         first, chunks, done = None, 0, False
@@ -136,6 +155,7 @@ class Client:
             connection.request("POST", "/v1/chat/completions", body=json.dumps(body),
                                headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
             response = connection.getresponse()
+            self.cold_start = response.getheader(COLD_START_HEADER)
             if response.status != 200:
                 response.read()
                 return response.status, 0, None, time.monotonic() - start, False
@@ -198,6 +218,22 @@ def check_streams(client: Client, report: Report) -> None:
         report.add("stream", model, done, f"first token {first:.2f}s, {rate:.1f} tokens/s" + ("" if done else ", no [DONE]"))
 
 
+def check_wakes(client: Client, report: Report) -> None:
+    """One streamed request to each model that rests at zero, allowed the whole hold and answer."""
+    for model, allowed_seconds in sorted(client.target.resting.items()):
+        tenant = next((t for t in client.target.tenants if model in t.models), None)
+        if tenant is None:
+            report.add("scale from zero", model, False, "no tenant is granted it")
+            continue
+        status, chunks, first, total, done = client.stream(tenant.key, model, timeout=allowed_seconds)
+        if status != 200 or chunks == 0:
+            report.add("scale from zero", model, False, f"HTTP {status} after {total:.0f}s, {chunks} token chunk(s)")
+            continue
+        woke = {"true": "woke from zero", "false": "was already up: run again after its idle window to see a wake"}.get(
+            (client.cold_start or "").lower(), f"no {COLD_START_HEADER} header: not through KEDA's interceptor?")
+        report.add("scale from zero", model, done, f"first token after {first:.1f}s; {woke}")
+
+
 def check_refusals(client: Client, report: Report) -> None:
     status, _ = client.request("GET", "/v1/models", "sk-not-a-key-of-this-gateway")
     report.add("wrong key", "/v1/models", status == 401, f"HTTP {status} (want 401)")
@@ -237,6 +273,7 @@ def verify(target: Target, burst_limit: int = 200, timeout: float = 120) -> Repo
     client = Client(target, timeout)
     if check_certificate(client, report):
         check_models_lists(client, report)
+        check_wakes(client, report)
         check_streams(client, report)
         check_refusals(client, report)
         check_burst(client, report, burst_limit)
@@ -253,7 +290,7 @@ def stack_outputs(stack: str) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     from components.core.errors import ConfigError
-    from tools.plan import load_config
+    from tools.plan import load_stack
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stack", required=True)
@@ -264,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--burst-limit", type=int, default=200, help="most requests the 429 check may send (0: skip it)")
     args = parser.parse_args(argv)
     try:
-        config = load_config(args.stack, args.stack_file)
+        stack = load_stack(args.stack, args.stack_file)
     except ConfigError as err:
         print(f"stack {args.stack}: {err}", file=sys.stderr)
         return 2
@@ -273,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.connect_to:
         address, _, port = args.connect_to.rpartition(":")
         connect_to = (address, int(port))
-    report = verify(target_from(outputs, config, connect_to, args.ca), args.burst_limit)
+    report = verify(target_from(outputs, stack.config, connect_to, args.ca, stack.plan), args.burst_limit)
     print(report.table())
     return 0 if report.ok else 1
 

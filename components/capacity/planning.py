@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
 from ..core.cluster import MachineShape, NodePool, StorageClassInfo
+from ..core.cold_start import ColdStart
 from ..core.errors import Problem
 from ..core.model import ModelSpec
 from ..core.placement import gpu_problems
@@ -31,6 +32,12 @@ STARTUP_BASE_SECONDS = 300
 STARTUP_SECONDS_PER_GIB = 15
 """Reading weights from the shared cache volume (~70 MiB/s per pod: EFS or NFS under load)."""
 MIN_STARTUP_SECONDS = 600
+NODE_START_SECONDS = 600
+"""Before a model at zero can start: a GPU node from the cluster's autoscaler (provisioning, boot, the
+GPU driver and device plugin ready) and the vLLM image (about 10 GB) pulled onto it. An estimate:
+clouds take 2-6 minutes for a GPU node, and the pull several more."""
+DEFAULT_IDLE_SECONDS = 1800
+"""A model at zero rests after half an hour without requests, or after its cold start if longer."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,8 @@ class ModelPlan:
     """Its pool has room for one more pod at replicas.max: rollouts start a new pod before stopping an old."""
     cache_class: Optional[StorageClassInfo] = None
     """The storage class of its cache, from the cluster contract (set by capacity/stack.plan_stack)."""
+    cold_start: Optional[ColdStart] = None
+    """For a model with replicas.min 0: its cold start, hold, idle window and queue."""
 
     @property
     def max_num_seqs(self) -> Optional[int]:
@@ -81,6 +90,9 @@ def estimate_for(model: ModelSpec, pool: NodePool, tensor_parallel_size: Optiona
 def plan_model(model: ModelSpec, pool: NodePool, path: str = "model", machines: Sequence[MachineShape] = ()) -> ModelPlan:
     """The model on one pod of its pool: verdict, derived settings, warnings; estimated once."""
     plan = _plan_engine(model, pool, path, machines)
+    cold = cold_start_plan(plan.model, pool)
+    if cold is not None:
+        plan = dataclasses.replace(plan, cold_start=cold, warnings=[*plan.warnings, *_hold_warnings(plan.model, cold)])
     unknown = [(i, text) for i, arg in enumerate(model.engine.extra_args) if (text := vllm.unknown_flag(arg))]
     if not unknown:
         return plan
@@ -121,6 +133,44 @@ def _plan_engine(model: ModelSpec, pool: NodePool, path: str, machines: Sequence
 def _resolved(model: ModelSpec, max_num_seqs: Optional[int], startup: int) -> ModelSpec:
     engine = model.engine.model_copy(update={"max_num_seqs": max_num_seqs})
     return model.model_copy(update={"engine": engine, "startup_timeout_seconds": startup})
+
+
+def cold_start_plan(model: ModelSpec, pool: NodePool) -> Optional[ColdStart]:
+    """How a model that rests at zero (replicas.min 0) wakes; None for one that does not. `model` is
+    resolved (its start-up budget set)."""
+    resting = model.resting
+    if resting is None:
+        return None
+    seconds = cold_start_seconds(model)
+    return ColdStart(
+        seconds=seconds,
+        hold_seconds=min(seconds, resting.max_wait_seconds),
+        idle_seconds=resting.idle_seconds or max(DEFAULT_IDLE_SECONDS, seconds),
+        queue_length=resting.queue_length,
+        replica_price_per_hour=_replica_price(model, pool),
+    )
+
+
+def cold_start_seconds(model: ModelSpec) -> int:
+    """From a request for a model at zero to its ready replica: a node, the image, the start-up budget."""
+    return NODE_START_SECONDS + (model.startup_timeout_seconds or startup_seconds(architecture_of(model)))
+
+
+def _replica_price(model: ModelSpec, pool: NodePool) -> Optional[float]:
+    """One replica's share of its node's hourly price (at spot on a spot pool), by GPUs."""
+    spot = pool.spot_price_per_node_hour if pool.capacity_type == "spot" else None
+    price = spot if spot is not None else pool.price_per_node_hour
+    if price is None or not pool.is_gpu or pool.gpus_per_node < 1:
+        return None
+    return round(price * min(1.0, model.gpus_per_replica / pool.gpus_per_node), 4)
+
+
+def _hold_warnings(model: ModelSpec, cold: ColdStart) -> list[str]:
+    if cold.hold_seconds >= cold.seconds:
+        return []
+    return [f"scaleToZero.maxWaitSeconds {cold.hold_seconds}s is shorter than the model's cold start (~{cold.seconds}s: "
+            f"a GPU node, the image, a {cold.seconds - NODE_START_SECONDS}s start-up budget): the first requests after a rest "
+            f"are answered 503 with Retry-After {cold.retry_after_seconds}s; raise maxWaitSeconds to {cold.seconds} to hold them"]
 
 
 def startup_seconds(arch: Optional[Architecture]) -> int:

@@ -19,7 +19,7 @@ from ..core.errors import Problem
 from ..core.model import ModelSpec
 from ..core.placement import (PoolDemand, cache_problems, pool_demands, pool_problems, surge_rollouts,
                               unique_names_problems)
-from .planning import ModelPlan, checkpoint_problems, plan_model
+from .planning import ModelPlan, checkpoint_problems, cold_start_seconds, plan_model
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,8 @@ def plan_stack(models: Sequence[ModelSpec], cluster: ClusterSpec, machines: Sequ
         problems += model_problems
         if plan is not None:
             plans.setdefault(model.name, plan)
+    for index, model in enumerate(models):
+        problems += resting_problems(model, cluster, f"{path}[{index}]", can_autoscale)
     if not problems:
         problems += pool_problems(list(models), cluster, path)
     surge = surge_rollouts(list(models), cluster)
@@ -83,6 +85,43 @@ def _plan_one(model: ModelSpec, cluster: ClusterSpec, machines: Sequence[Machine
         rwx = [c.name for c in cluster.storage_classes if "ReadWriteMany" in c.access_modes]
         problems += cache_problems(model, klass, path, rwx_classes=rwx)
     return plan, problems
+
+
+def resting_problems(model: ModelSpec, cluster: ClusterSpec, path: str, can_autoscale: bool = True) -> list[Problem]:
+    """What a model that rests at zero (replicas.min 0) needs: one replica, an autoscaler to wake it, a
+    cache its first replica mounts on whatever node it gets, and an idle window no shorter than its
+    cold start; scaleToZero settings only where they apply."""
+    if not model.rests_at_zero:
+        if model.scale_to_zero is None:
+            return []
+        return [Problem(f"{path}.scaleToZero", f"set, but replicas.min is {model.replicas.min}: set replicas.min to 0 for "
+                        "the model to rest at zero when idle, or remove scaleToZero")]
+    problems = []
+    if model.replicas.max > 1:
+        problems.append(Problem(f"{path}.replicas.max", (
+            f"{model.replicas.max} with replicas.min 0: a model that rests at zero serves from one replica. Its requests "
+            "pass through KEDA's interceptor, which holds them while it starts but cannot pick the replica holding a "
+            "prompt's prefix cache (holding them in the endpoint picker instead is unproven past AI Gateway's 300 s "
+            "ext_proc timeout). Use replicas.max: 1, or replicas.min: 1 to keep it warm and route its replicas by prefix cache")))
+    if not can_autoscale:
+        problems.append(Problem(f"{path}.replicas.min", (
+            "0 needs KEDA to wake the model on its first request, and KEDA comes with monitoring (installed, or the "
+            "cluster's with monitoring.reuse.keda): enable `monitoring`, or use replicas.min: 1")))
+    klass = cluster.storage_class(model.cache.storage_class)
+    if klass is not None and "ReadWriteMany" not in klass.access_modes:
+        shared = ", ".join(c.name for c in cluster.storage_classes if "ReadWriteMany" in c.access_modes) or "none in this cluster"
+        problems.append(Problem(f"{path}.cache.storageClass", (
+            f"'{klass.name}' gives volumes one node at a time ({', '.join(klass.access_modes)}): after a rest, the first replica "
+            f"lands on a new GPU node, possibly in another zone, and could not mount the cache. Use a shared class "
+            f"(ReadWriteMany: {shared})")))
+    idle = model.resting.idle_seconds if model.resting is not None else None
+    if idle is not None:
+        cold = cold_start_seconds(model)
+        if idle < cold:
+            problems.append(Problem(f"{path}.scaleToZero.idleSeconds", (
+                f"{idle}s is shorter than the model's cold start (~{cold}s: a GPU node, the image and its start-up budget): "
+                f"it would spend longer waking than resting, and idle GPUs would cost more, not less. Use idleSeconds >= {cold}")))
+    return problems
 
 
 def _scaling_warnings(model: ModelSpec, can_autoscale: bool) -> list[str]:

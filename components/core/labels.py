@@ -30,9 +30,12 @@ class CostLabels(Spec):
         return labels
 
 
+INSTANCE_LABEL = "app.kubernetes.io/instance"
+
+
 def selector_labels(component: str, instance: str) -> dict[str, str]:
     """The immutable subset a Deployment selects its pods and a Service its endpoints by."""
-    return {"app.kubernetes.io/name": component, "app.kubernetes.io/instance": instance}
+    return {"app.kubernetes.io/name": component, INSTANCE_LABEL: instance}
 
 
 def object_labels(component: str, instance: str, cost: CostLabels, model: Optional[str] = None) -> dict[str, str]:

@@ -20,6 +20,8 @@ _COMMIT = re.compile(r"^[0-9a-f]{40}$")
 
 MIN_DRAIN_SECONDS = 120
 MAX_STARTUP_SECONDS = 6 * 3600
+MAX_HOLD_SECONDS = 3 * 3600
+"""The longest a request may be held for a model at zero: past hours, a client has given up."""
 # The served name travels in a request header (the gateway routes on it), in Prometheus label
 # matchers (alerts, autoscaler queries) and in vLLM's --served-model-name: characters that none of
 # them has to quote, and short enough for a header match value (AIGatewayRoute allows 4096).
@@ -73,7 +75,8 @@ MAX_REPLICAS = 1000
 
 
 class Replicas(Spec):
-    min: int = pydantic.Field(default=1, ge=1, le=MAX_REPLICAS)
+    min: int = pydantic.Field(default=1, ge=0, le=MAX_REPLICAS, description=(
+        "0: the model rests at zero when idle and the gateway holds its requests while it starts (scaleToZero)"))
     max: int = pydantic.Field(default=1, ge=1, le=MAX_REPLICAS)
 
     @pydantic.field_validator("max")
@@ -83,6 +86,20 @@ class Replicas(Spec):
         if low is not None and value < low:
             raise ValueError(f"must be >= replicas.min ({low})")
         return value
+
+
+class ScaleToZeroSpec(Spec):
+    """How a model with replicas.min 0 rests and wakes: KEDA scales it to zero after `idleSeconds`
+    without a request; a request for it at zero is held at the gateway (KEDA's HTTP add-on) until a
+    replica is ready, for the model's cold start from its plan, at most `maxWaitSeconds`."""
+
+    idle_seconds: Optional[int] = pydantic.Field(default=None, ge=300, le=86400, description=(
+        "time without requests before the model scales to zero (KEDA cooldownPeriod); default: 30 minutes, "
+        "or the model's cold start if longer"))
+    max_wait_seconds: int = pydantic.Field(default=1800, ge=60, le=MAX_HOLD_SECONDS, description=(
+        "the longest a request is held while the model starts; default hold: its planned cold start, at most this"))
+    queue_length: int = pydantic.Field(default=100, ge=1, le=10000, description=(
+        "requests the model takes at once through the gateway, held ones included; past it: 429 with Retry-After"))
 
 
 class EngineSpec(Spec):
@@ -166,6 +183,8 @@ class ModelSpec(Spec):
         default=None, description="queue-depth autoscaling between replicas.min and .max; default settings when monitoring is on"
     )
     drain_seconds: int = pydantic.Field(default=180, le=3600, description="terminationGracePeriodSeconds: time to finish streams")
+    scale_to_zero: Optional[ScaleToZeroSpec] = pydantic.Field(default=None, description=(
+        "with replicas.min 0: idle window, longest hold and queue length; default settings when unset"))
 
     @pydantic.field_validator("repo")
     @classmethod
@@ -208,6 +227,17 @@ class ModelSpec(Spec):
         if value < MIN_DRAIN_SECONDS:
             raise ValueError(f"must be >= {MIN_DRAIN_SECONDS} so streaming responses can finish on scale-down")
         return value
+
+    @property
+    def rests_at_zero(self) -> bool:
+        return self.replicas.min == 0
+
+    @property
+    def resting(self) -> Optional[ScaleToZeroSpec]:
+        """The scale-to-zero settings of a model with replicas.min 0 (defaults where unset), else None."""
+        if not self.rests_at_zero:
+            return None
+        return self.scale_to_zero or ScaleToZeroSpec()
 
     @property
     def served_name(self) -> str:

@@ -15,9 +15,13 @@ from typing import Any, Optional
 import pulumi
 import pulumi_kubernetes as k8s
 
-from ..core.catalog.charts import AI_GATEWAY, AI_GATEWAY_CRDS, CERT_MANAGER, ENVOY_GATEWAY
+from ..core import keda_http
+from ..core.catalog.charts import AI_GATEWAY, AI_GATEWAY_CRDS, CERT_MANAGER, ENVOY_GATEWAY, KEDA_HTTP_ADD_ON
 from ..core.cluster import SystemPlacement
-from ..core.gateway import objects, values
+from ..core.cold_start import ColdStart
+from ..core.gateway import objects, resting, values
+from ..core.manifests.network import Peer
+from ..core.monitoring.objects import ScrapeTarget, target_service_monitor
 from ..core.gateway.spec import AcmeIssuer, GatewaySpec
 from ..core.labels import CostLabels, platform_labels
 from ._base import (TOKEN_PREFIX, ComponentArgs, InputStr, child, custom_resource_kwargs, extra_package, random_passwords,
@@ -39,6 +43,10 @@ class RoutedModel(ComponentArgs):
     served_name: str
     """The `model` value clients send."""
     port: int
+    cold_start: Optional[ColdStart] = None
+    """For a model that rests at zero replicas (its plan's): the gateway holds its requests while it starts."""
+    max_num_seqs: Optional[int] = None
+    """Requests one replica runs at once (its plan's): the interceptor's concurrency target."""
 
 
 class GatewayArgs(ComponentArgs):
@@ -53,6 +61,18 @@ class GatewayArgs(ComponentArgs):
     models: list[RoutedModel]
     cost: CostLabels
     cloudflare_api_token: Optional[pulumi.Output] = None
+    serving_namespace: Optional[str] = None
+    """The serving namespace's name as text: the only namespace KEDA's HTTP add-on watches. Needed
+    when a model rests at zero."""
+    keda_ready: list[pulumi.Resource] = []
+    """The releases that install KEDA's CRDs (and the Prometheus Operator's, with monitoring): the HTTP
+    add-on scales its interceptor with a ScaledObject of its own."""
+    scrapers: Optional[Peer] = None
+    """The Prometheus pods that scrape the interceptor, with monitoring."""
+
+    @property
+    def resting(self) -> list[RoutedModel]:
+        return [model for model in self.models if model.cold_start is not None]
 
 
 class Gateway(pulumi.ComponentResource):
@@ -78,7 +98,8 @@ class Gateway(pulumi.ComponentResource):
             gateway_crds = ai_crds = after
         if args.spec.issues_certificate:
             self._create_tls(name, args, labels, gateway_crds)
-        self._create_routes(name, args, labels, after=ai_crds)
+        interceptor = self._create_interceptor(name, args, labels) if args.resting else None
+        self._create_routes(name, args, labels, after=ai_crds, interceptor=interceptor)
         self.api_keys = self._create_policies(name, args, labels, gateway_crds)
         self.url = f"https://{args.spec.host}/v1"
         self.register_outputs({"url": self.url, "api_keys": self.api_keys})
@@ -165,18 +186,55 @@ class Gateway(pulumi.ComponentResource):
         gateway = self._custom(f"{name}-gateway", objects.gateway(args.spec, args.namespace, labels), [envoy, ai, klass])
         self._custom(f"{name}-https-redirect", objects.https_redirect(args.namespace, labels), [gateway])
 
-    def _create_routes(self, name: str, args: GatewayArgs, labels: dict, after: list) -> None:
-        """Per model: its ready pods (a headless Service), as a Backend, and the route to it."""
+    def _create_interceptor(self, name: str, args: GatewayArgs, labels: dict) -> pulumi.Resource:
+        """KEDA's HTTP add-on (after KEDA's CRDs), reachable only from the gateway's Envoy pods (and
+        its scaler and Prometheus), and, with monitoring, its metrics scraped."""
+        assert args.serving_namespace is not None, "the Gateway's models rest at zero: serving_namespace is required"
+        namespace = chart_namespace(f"{name}-keda-http", KEDA_HTTP_ADD_ON, labels, self)
+        add_on = release(f"{name}-keda-http", KEDA_HTTP_ADD_ON, namespace.metadata.name,
+                         keda_http.helm_values(args.system, args.serving_namespace, self._longest_request(args)),
+                         self, opts=pulumi.ResourceOptions(depends_on=args.keda_ready or None))
+        gateway = objects.proxy_peer(args.spec, args.serving_namespace)
+        policy = keda_http.interceptor_policy(gateway=gateway, scrapers=args.scrapers, labels=labels)
+        k8s.networking.v1.NetworkPolicy(f"{name}-keda-http-netpol", **resource_kwargs(policy), opts=child(self, depends_on=[namespace]))
+        if args.scrapers is not None:
+            service = keda_http.metrics_service(namespace.metadata.name, labels)
+            k8s.core.v1.Service(f"{name}-keda-http-metrics", **resource_kwargs(service), opts=child(self, depends_on=[namespace]))
+            target = ScrapeTarget(keda_http.METRICS_SERVICE, keda_http.NAMESPACE, service["metadata"]["labels"],
+                                  keda_http.METRICS_PORT_NAME)
+            self._custom(f"{name}-keda-http-monitor", target_service_monitor(target, labels=labels), [namespace, *args.keda_ready])
+        return add_on
+
+    @staticmethod
+    def _longest_request(args: GatewayArgs) -> int:
+        """The longest a request through the interceptor may last (held, then answered): what a stopping
+        interceptor waits for before it lets go of its requests."""
+        return max(resting.route_timeout_seconds(args.spec, model.cold_start) for model in args.resting
+                   if model.cold_start is not None)
+
+    def _create_routes(self, name: str, args: GatewayArgs, labels: dict, after: list,
+                       interceptor: Optional[pulumi.Resource] = None) -> None:
+        """Per model: its ready pods (a headless Service), as a Backend, and the route to it; for a
+        model that rests at zero, the Backend is KEDA's interceptor, with the model's route there."""
         for model in args.models:
-            endpoints = k8s.core.v1.Service(
-                f"{name}-{model.name}-endpoints",
-                **resource_kwargs(objects.endpoints_service(model.name, model.port, args.namespace, labels)), opts=child(self))
-            host = pulumi.Output.concat(endpoints.metadata.name, ".", endpoints.metadata.namespace, ".svc.cluster.local")
-            self._custom(f"{name}-{model.name}-backend",
-                         objects.backend(model.name, host, model.port, args.namespace, labels), after)
+            timeout = None
+            if model.cold_start is None:
+                endpoints = k8s.core.v1.Service(
+                    f"{name}-{model.name}-endpoints",
+                    **resource_kwargs(objects.endpoints_service(model.name, model.port, args.namespace, labels)), opts=child(self))
+                host: Any = pulumi.Output.concat(endpoints.metadata.name, ".", endpoints.metadata.namespace, ".svc.cluster.local")
+                backend = objects.backend(model.name, host, model.port, args.namespace, labels)
+            else:
+                assert interceptor is not None
+                route = resting.interceptor_route(model.name, model.served_name, model.cold_start, model.max_num_seqs,
+                                                  objects.MODEL_HEADER, args.namespace, labels)
+                self._custom(f"{name}-{model.name}-interceptor-route", route, [interceptor])
+                backend = objects.backend(model.name, resting.backend_host(), resting.BACKEND_PORT, args.namespace, labels)
+                timeout = resting.route_timeout_seconds(args.spec, model.cold_start)
+            self._custom(f"{name}-{model.name}-backend", backend, after)
             self._custom(f"{name}-{model.name}-service-backend",
                          objects.ai_service_backend(model.name, args.namespace, labels), after)
-            route = objects.ai_gateway_route(args.spec, model.name, model.served_name, args.namespace, labels)
+            route = objects.ai_gateway_route(args.spec, model.name, model.served_name, args.namespace, labels, timeout)
             self._custom(f"{name}-{model.name}-route", route, after)
         served = {model.name: model.served_name for model in args.models}
         self._custom(f"{name}-models-route", objects.models_list_route(args.spec, args.namespace, labels), after)
@@ -191,8 +249,12 @@ class Gateway(pulumi.ComponentResource):
         served = {model.name: model.served_name for model in args.models}
         policy = objects.security_policy(args.spec, served, secret.metadata.name, args.namespace, labels)
         self._custom(f"{name}-security-policy", policy, after)
-        traffic = objects.backend_traffic_policy(args.spec, list(served), args.namespace, labels)
-        self._custom(f"{name}-backend-traffic-policy", traffic, after)
+        extra = {model.name: resting.resting_traffic(args.spec, model.served_name, model.cold_start)
+                 for model in args.resting if model.cold_start is not None}
+        main, *per_route = objects.backend_traffic_policy(args.spec, list(served), args.namespace, labels, extra)
+        self._custom(f"{name}-backend-traffic-policy", main, after)
+        for policy in per_route:
+            self._custom(f"{name}-{policy['metadata']['name']}-traffic-policy", policy, after)
         if args.spec.reuse is None:
             client = objects.client_traffic_policy(args.spec, args.namespace, labels)
             self._custom(f"{name}-client-traffic-policy", client, after)

@@ -34,6 +34,10 @@ class ServingNamespaceArgs(ComponentArgs):
     """Prometheus, allowed to scrape models' metrics."""
     acme_solver: Optional[tuple[dict, int]] = None
     """Labels and port of cert-manager's HTTP-01 solver pods, which the gateway must reach."""
+    resting: list[str] = []
+    """Models that rest at zero: only `interceptor` calls them, not `gateway`."""
+    interceptor: Optional[Peer] = None
+    """KEDA's interceptor pods, which hold and pass on the requests for the `resting` models."""
 
 
 def scripts_data() -> dict[str, str]:
@@ -68,7 +72,8 @@ class ServingNamespace(pulumi.ComponentResource):
         self.hf_token_secret = self._create_token_secret(name, args, common)
         if args.gateway is not None:
             for policy in network.serving_policies(self.namespace, common, gateway=args.gateway, scrapers=args.scrapers,
-                                                   acme_solver=args.acme_solver):
+                                                   acme_solver=args.acme_solver, resting=args.resting,
+                                                   interceptor=args.interceptor):
                 k8s.networking.v1.NetworkPolicy(f"{name}-netpol-{policy['metadata']['name']}", **resource_kwargs(policy),
                                                 opts=child(self))
         self.register_outputs({"namespace": self.namespace, "scripts_configmap": self.scripts_configmap})

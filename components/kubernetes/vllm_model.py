@@ -77,7 +77,8 @@ class VllmModel(pulumi.ComponentResource):
             prometheus_url=monitoring.prometheus_url, serving_namespace=monitoring.serving_namespace,
             autoscaling=monitoring.autoscaling, service_monitor_labels=dict(monitoring.service_monitor_labels))
         objects = served_model_objects(plan.model, args.pool, problems=plan.problems, namespace=args.namespace,
-                                       cost=args.cost, claim=args.cache_claim, surge=plan.surge, scraping=scraping)
+                                       cost=args.cost, claim=args.cache_claim, surge=plan.surge, scraping=scraping,
+                                       cold_start=plan.cold_start)
         self._warn(args, plan)
         account = self._create(k8s.core.v1.ServiceAccount, f"{name}-sa", objects.service_account)
         self._create_deployment(name, args, objects, account)

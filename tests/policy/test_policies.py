@@ -212,7 +212,7 @@ def test_vllm_startup_probe(plans):
 def test_vllm_pdb(plans):
     resources = plan_resources(plans, "prod")
     assert not stack_violations(resources)
-    without = [r for r in resources if not (r[0] == "kubernetes:policy/v1:PodDisruptionBudget" and "qwen3-8b" in r[2])]
+    without = [r for r in resources if not (r[0] == "kubernetes:policy/v1:PodDisruptionBudget" and r[2].endswith("::qwen3-8b-pdb"))]
     (found,) = stack_violations(without)
     assert "qwen3-8b-deployment" in found and "PodDisruptionBudget" in found
 
@@ -362,7 +362,7 @@ def test_vllm_pdb_for_every_replicated_kind(plans, kind):
     resources = [(kind, as_kind(props, kind), urn) if "qwen3-8b-deployment" in urn else (t, props, urn)
                  for t, props, urn in plan_resources(plans, "prod")]
     assert not stack_violations(resources)
-    without = [r for r in resources if not (r[0] == "kubernetes:policy/v1:PodDisruptionBudget" and "qwen3-8b" in r[2])]
+    without = [r for r in resources if not (r[0] == "kubernetes:policy/v1:PodDisruptionBudget" and r[2].endswith("::qwen3-8b-pdb"))]
     (found,) = stack_violations(without)
     assert "qwen3-8b-deployment" in found and f"vLLM {kind.rsplit(':', 1)[-1]} without a PodDisruptionBudget" in found
 

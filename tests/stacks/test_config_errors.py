@@ -167,6 +167,8 @@ def test_time_sliced_gpus_must_be_shared_by_memory_too(tmp_path):
         "2 pods; set it to at most 0.47 so they all fit",
         "models[1].engine.tensorParallelSize: pool 'h100' time-slices each GPU 2 ways, so 2 slices may be the same "
         "GPU: use tensorParallelSize 1 or a pool without time-slicing",
+        "models[2].engine.gpuMemoryUtilization: 0.9 of GPU memory per pod, but pool 'l40s' shares each GPU between "
+        "2 pods; set it to at most 0.47 so they all fit",
     ]
 
 
@@ -230,7 +232,7 @@ def _gateway(config) -> dict:
 
 @pytest.mark.parametrize("mutate, expected", [
     (lambda c: _gateway(c)["tenants"][0].update(models=["qwen3-8b", "llama"]),
-     "gateway.tenants[0].models[1]: no model named 'llama'; models are qwen3-8b, qwen-coder-32b (or \"*\" for all)"),
+     "gateway.tenants[0].models[1]: no model named 'llama'; models are qwen3-8b, qwen-coder-32b, qwen3-8b-fp8 (or \"*\" for all)"),
     (lambda c: _gateway(c)["tls"]["issuer"].update(challenge="dns01-cloudflare"),
      "gateway.tls.issuer.challenge: dns01-cloudflare needs a Cloudflare API token (Zone:DNS:Edit): "
      "run `pulumi config set --secret cloudflareApiToken <token>`"),

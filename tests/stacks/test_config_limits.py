@@ -154,18 +154,20 @@ def test_gpu_demand_is_summed_over_the_models_of_a_pool(tmp_path):
         pools(config)[0]["maxNodes"] = 4  # 16 GPUs; each model alone fits, both need 20
 
     (line,) = problems(tmp_path, mutate)
-    assert line.startswith("models[2].replicas.max: the models on pool 'l40s' need 20 of GPUs at their replicas.max "
-                           "(models[0] 10, models[2] 10), but the pool has at most 16 at maxNodes 4")
+    assert line.startswith("models[3].replicas.max: the models on pool 'l40s' need 21 of GPUs at their replicas.max "
+                           "(models[0] 10, models[2] 1, models[3] 10), but the pool has at most 16 at maxNodes 4")
 
 
 def test_a_full_pool_rolls_one_pod_at_a_time(tmp_path):
     from components.core.placement import surge_rollouts
 
-    config = load_config("ok", broken_stack(tmp_path, lambda c: model(c)["replicas"].update(max=16)))
+    # 15 pods of qwen3-8b and the one of qwen3-8b-fp8 fill l40s' 16 GPUs.
+    config = load_config("ok", broken_stack(tmp_path, lambda c: model(c)["replicas"].update(max=15)))
     surge = surge_rollouts(config.models, config.cluster.contract())
-    assert surge == {"qwen3-8b": False, "qwen-coder-32b": True}
+    assert surge == {"qwen3-8b": False, "qwen-coder-32b": True, "qwen3-8b-fp8": False}
     prod = load_config("prod")
-    assert surge_rollouts(prod.models, prod.cluster.contract()) == {"qwen3-8b": True, "qwen-coder-32b": True}
+    assert surge_rollouts(prod.models, prod.cluster.contract()) == {"qwen3-8b": True, "qwen-coder-32b": True,
+                                                                   "qwen3-8b-fp8": True}
 
 
 def test_node_group_names_fit_the_aws_limit(tmp_path):
@@ -279,11 +281,12 @@ def test_the_plan_holds_each_pools_demand_at_min_and_max():
     from tools.plan import load_stack
 
     pools = {pool.pool: pool for pool in load_stack("prod").plan.pools}
-    l40s = pools["l40s"]  # qwen3-8b: 2..8 pods of 1 GPU, 8 CPU, 48Gi on 4 x g6e.12xlarge
-    assert (l40s.at_min["GPUs"], l40s.at_max["GPUs"], l40s.capacity["GPUs"]) == (2, 8, 16)
-    assert (l40s.at_min["cpu"], l40s.at_max["cpu"]) == (16, 64)
+    # qwen3-8b: 2..8 pods and qwen3-8b-fp8: 0..1 pod, each of 1 GPU, 8 CPU, 48Gi, on 4 x g6e.12xlarge
+    l40s = pools["l40s"]
+    assert (l40s.at_min["GPUs"], l40s.at_max["GPUs"], l40s.capacity["GPUs"]) == (2, 9, 16)
+    assert (l40s.at_min["cpu"], l40s.at_max["cpu"]) == (16, 72)
     assert l40s.capacity["cpu"] == 4 * Decimal("47.81")
-    assert l40s.at_max["memory"] == 8 * 48 * 2**30
+    assert l40s.at_max["memory"] == 9 * 48 * 2**30
     assert {name for name, pool in pools.items() if pool.models} == {"l40s", "h100"}
     system = pools["system"]  # no models, but its minNodes run (and cost) whatever the models ask
     assert (system.models, system.at_max["cpu"], system.nodes("min"), system.nodes("max")) == (0, 0, 2, 2)
@@ -324,7 +327,11 @@ def test_replicas_that_nothing_can_scale_are_warned_at_preview(tmp_path):
 
     quiet = load_stack("prod").plan.models["qwen3-8b"]
     assert not [w for w in quiet.warnings if "no autoscaler" in w], "prod has monitoring: KEDA scales it"
-    plan = load_stack("ok", broken_stack(tmp_path, lambda c: c.pop("llmstack:monitoring"))).plan.models["qwen3-8b"]
+    def without_monitoring(config):
+        config.pop("llmstack:monitoring")
+        config["llmstack:models"].pop()  # qwen3-8b-fp8 rests at zero, which needs KEDA: refused without it
+
+    plan = load_stack("ok", broken_stack(tmp_path, without_monitoring)).plan.models["qwen3-8b"]
     assert ("replicas.max 8 > replicas.min 2, but with monitoring off no autoscaler exists: the model stays at 2 "
             "replica(s)") in " ".join(plan.warnings)
 
@@ -353,9 +360,10 @@ def test_prod_states_its_monthly_cost_from_the_ec2_price_catalog():
     for table in (prices.ON_DEMAND_USD_PER_HOUR, prices.SKYPILOT_ON_DEMAND, prices.SPOT_USD_PER_HOUR):
         assert all(set(by_type) <= set(INSTANCE_TYPES) for by_type in table.values())
     summary = capacity_summary(load_stack("prod"))
-    # us-east-2: g6e.12xlarge at $10.49264/h, 1..2 nodes for qwen3-8b's 2..8 one-GPU pods; p5.48xlarge at
-    # $55.04/h on demand and, on spot, the median of us-east-2's three zones (11.2543, 11.5616, 11.9912).
-    assert "  pool l40s: 1..2 nodes, on-demand $7,660..$15,319" in summary
+    # us-east-2: g6e.12xlarge at $10.49264/h, 1..3 nodes for qwen3-8b's 2..8 one-GPU pods and qwen3-8b-fp8's
+    # 0..1; p5.48xlarge at $55.04/h on demand and, on spot, the median of us-east-2's three zones (11.2543,
+    # 11.5616, 11.9912).
+    assert "  pool l40s: 1..3 nodes, on-demand $7,660..$22,979" in summary
     assert prices.spot("us-east-2", "p5.48xlarge") == 11.5616
     assert f"  pool h100: 1..1 nodes, spot ${11.5616 * 730:,.0f}..${11.5616 * 730:,.0f}, on-demand $40,179..$40,179" in summary
     assert "price of h100 (p5.48xlarge) on spot: EC2 spot in us-east-2, the median of its zones" in summary

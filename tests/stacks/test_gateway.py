@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from components.core import keda_http
 from components.core.catalog.charts import CERT_MANAGER, ENVOY_GATEWAY, KUBE_PROMETHEUS_STACK
 from components.core.gateway import objects as gw
 from components.core.gateway.spec import ALL_MODELS, AcmeIssuer, owning_gateway_labels
@@ -55,11 +56,17 @@ def test_every_model_is_reachable_through_exactly_one_route(plan):
         (ref,) = rule["backendRefs"]
         backend = backends[service_backends[ref["name"]]["spec"]["backendRef"]["name"]]
         (endpoint,) = backend["spec"]["endpoints"]
-        # The model's pods, through its headless Service (see test_rollouts_reach_only_ready_pods...).
-        endpoints = services[gw.endpoints_service_name(model.name)]
-        assert endpoint["fqdn"] == {"hostname": f"{endpoints['metadata']['name']}.{namespace}.svc.cluster.local",
-                                    "port": VLLM_PORT}
-        assert endpoints["spec"]["selector"] == services[model.name]["spec"]["selector"]
+        if model.rests_at_zero:
+            # KEDA's interceptor, whose route for the model leads to the model's Service (test_cold_start.py).
+            assert endpoint["fqdn"] == {"hostname": keda_http.PROXY_HOST, "port": keda_http.PROXY_PORT}
+            target = named(plan, "InterceptorRoute")[model.name]["spec"]["target"]
+            assert target == {"service": model.name, "port": VLLM_PORT}
+        else:
+            # The model's pods, through its headless Service (see test_rollouts_reach_only_ready_pods...).
+            endpoints = services[gw.endpoints_service_name(model.name)]
+            assert endpoint["fqdn"] == {"hostname": f"{endpoints['metadata']['name']}.{namespace}.svc.cluster.local",
+                                        "port": VLLM_PORT}
+            assert endpoints["spec"]["selector"] == services[model.name]["spec"]["selector"]
         assert services[model.name]["spec"]["ports"][0]["port"] == VLLM_PORT
         # Streams outlast AI Gateway's 60 s default request timeout.
         assert int(rule["timeouts"]["request"].rstrip("s")) >= 300
@@ -179,7 +186,7 @@ def test_tenants_get_exactly_their_granted_models(plan):
 
 def test_limits_are_per_tenant_and_shared_across_models(plan):
     config = stack_config(plan.stack)
-    (policy,) = plan.objects("BackendTrafficPolicy")
+    policy = named(plan, "BackendTrafficPolicy")[gw.NAME]
     # Every model route, on either kind of Gateway (the /v1/models route reaches no backend).
     assert policy["spec"]["targetRefs"] == [r for r in _protected_routes(config) if r["name"] != gw.MODELS_LIST_ROUTE]
     rules = policy["spec"].get("rateLimit", {}).get("global", {}).get("rules", [])
@@ -218,6 +225,8 @@ def test_rollouts_reach_only_ready_pods_and_retry_only_what_did_no_work(plan):
     for backend in plan.objects("Backend"):
         (endpoint,) = backend["spec"]["endpoints"]
         host, port = endpoint["fqdn"]["hostname"], endpoint["fqdn"]["port"]
+        if host == keda_http.PROXY_HOST:
+            continue  # a model at rest: KEDA's interceptor holds its requests (test_cold_start.py)
         service_name, service_namespace, rest = host.split(".", 2)
         assert (service_namespace, rest) == (namespace, "svc.cluster.local"), host
         service = services[service_name]
@@ -228,7 +237,7 @@ def test_rollouts_reach_only_ready_pods_and_retry_only_what_did_no_work(plan):
         assert service["spec"]["selector"].items() <= pods["metadata"]["labels"].items()
         # Not the model's own labels: its ServiceMonitor would scrape every pod twice.
         assert service["metadata"]["labels"].get("app.kubernetes.io/name") != "vllm"
-    (policy,) = plan.objects("BackendTrafficPolicy")
+    policy = named(plan, "BackendTrafficPolicy")[gw.NAME]
     dns = policy["spec"]["dns"]
     assert dns["respectDnsTtl"] is False
     refresh = int(dns["dnsRefreshRate"].rstrip("s"))
@@ -254,7 +263,7 @@ def test_streams_are_not_cut_by_idle_timeouts(plan):
         keepalive = client["spec"]["tcpKeepalive"]
         assert max(int(keepalive[k].rstrip("s")) for k in ("idleTime", "interval")) < gw.LOAD_BALANCER_IDLE_SECONDS
     else:
-        (traffic,) = plan.objects("BackendTrafficPolicy")
+        traffic = named(plan, "BackendTrafficPolicy")[gw.NAME]
         timeouts, buffer = traffic["spec"]["timeout"]["http"], traffic["spec"]["requestBuffer"]["limit"]
     assert int(timeouts["streamIdleTimeout"].rstrip("s")) >= config.gateway.request_timeout_seconds >= 300
     assert buffer == gw.BUFFER_LIMIT == "50Mi"
@@ -343,7 +352,8 @@ def test_acme_solvers_are_reachable_from_the_gateway_only_with_http01(plan):
     assert allowed(policies, pods["envoy"], pods["solver"], gw.ACME_SOLVER_PORT) == http01
     assert not allowed(policies, pods["neighbour"], pods["solver"], gw.ACME_SOLVER_PORT)
     names = {p["metadata"]["name"] for p in policies if p["metadata"]["namespace"] == config.serving.namespace}
-    assert names == {"default-deny", "vllm", "model-cache-populate", *(["acme-http01-solver"] if http01 else [])}
+    resting = ["vllm-resting"] if any(model.rests_at_zero for model in config.models) else []
+    assert names == {"default-deny", "vllm", "model-cache-populate", *(["acme-http01-solver"] if http01 else []), *resting}
 
 
 def test_the_evaluator_is_not_permissive():
@@ -390,8 +400,12 @@ def test_the_gateway_is_created_in_an_order_that_works(plan):
     assert {"gateway-ai-gateway", "gateway-envoy-gateway"} <= after["gateway-gateway"]
     # An HTTP-01 challenge is answered through the Gateway: it must not wait for its certificate.
     assert "gateway-certificate" not in after["gateway-gateway"]
-    routes = [name for name in after if name.endswith("-route")]
+    routes = [name for name in after if name.endswith("-route") and not name.endswith("-interceptor-route")]
     assert routes and all({"gateway-ai-gateway-crds", "gateway-ai-gateway"} <= after[name] for name in routes)
+    # KEDA's HTTP add-on installs the InterceptorRoute CRD, after KEDA's (its chart has a ScaledObject).
+    for name in after:
+        if name.endswith("-interceptor-route"):
+            assert "gateway-keda-http" in after[name] and "monitoring-keda" in after["gateway-keda-http"], name
     for name, resource in by_name.items():
         if resource["type"].startswith("kubernetes:gateway.envoyproxy.io/") or resource["type"].startswith("kubernetes:gateway.networking"):
             assert "gateway-envoy-gateway" in after[name], name

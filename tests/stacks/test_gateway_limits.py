@@ -78,7 +78,8 @@ def test_the_largest_limits_pass_and_render_a_valid_policy(tmp_path):
     tenant = config.gateway.tenants[0]
     assert (tenant.requests_per_minute, tenant.tokens_per_minute, tenant.tokens_per_day) == (MAX_RATE_LIMIT,) * 3
     assert all(type(limit) is int for limit in (tenant.requests_per_minute, tenant.tokens_per_minute, tenant.tokens_per_day))
-    validate(gw.backend_traffic_policy(config.gateway, [m.name for m in config.models], "llm", {}))
+    [policy] = gw.backend_traffic_policy(config.gateway, [m.name for m in config.models], "llm", {})
+    validate(policy)
 
 
 def test_more_limits_than_one_policy_holds_are_refused(tmp_path):
@@ -98,4 +99,5 @@ def test_more_limits_than_one_policy_holds_are_refused(tmp_path):
         del gateway["tenants"][-1]["tokensPerMinute"]
 
     config = load_with(tmp_path, at_the_bound)
-    validate(gw.backend_traffic_policy(config.gateway, [m.name for m in config.models], "llm", {}))
+    [policy] = gw.backend_traffic_policy(config.gateway, [m.name for m in config.models], "llm", {})
+    validate(policy)

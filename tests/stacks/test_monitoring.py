@@ -8,6 +8,8 @@ import re
 
 import pytest
 
+from components.capacity.planning import NODE_START_SECONDS
+from components.core import keda_http
 from components.core.catalog import metrics
 from components.core.manifests.cache import claim_name
 from tests.conftest import ALL_STACKS, stack_config
@@ -44,12 +46,26 @@ def test_autoscaled_models_follow_their_own_queue_within_their_bounds(plan):
         scaled = plan.manifests[name]["spec"]
         assert scaled["scaleTargetRef"]["name"] == model.name
         assert (scaled["minReplicaCount"], scaled["maxReplicaCount"]) == (model.replicas.min, model.replicas.max)
-        assert scaled["minReplicaCount"] >= 1, "at zero replicas no pod reports a queue"
-        (trigger,) = scaled["triggers"]
+        triggers = scaled["triggers"]
+        if model.rests_at_zero:
+            # At zero no pod reports a queue: KEDA's interceptor does, counting the requests it holds.
+            push = triggers.pop(0)
+            assert push == {"type": "external-push", "metadata": {"scalerAddress": keda_http.SCALER_ADDRESS,
+                                                                  "interceptorRoute": model.name}}
+            route = plan.manifests[f"interceptorroute-{ns}-{model.name}.yaml"]
+            assert route["metadata"]["namespace"] == scaled_namespace(plan, name), "the scaler reads the route beside it"
+            assert scaled["cooldownPeriod"] >= 300
+        else:
+            assert scaled["minReplicaCount"] >= 1, "at zero replicas no pod reports a queue"
+        (trigger,) = triggers
         query = trigger["metadata"]["query"]
         assert query.startswith(f"sum({metrics.WAITING}{{") and f'namespace="{ns}"' in query
         assert f'{metrics.MODEL_LABEL}="{model.served_name}"' in query
         assert "spec.replicas" in deployments[model.name]["options"]["ignoreChanges"], "pulumi up would fight the autoscaler"
+
+
+def scaled_namespace(plan, name):
+    return plan.manifests[name]["metadata"]["namespace"]
 
 
 def test_custom_resources_wait_for_their_crds(plan):
@@ -99,6 +115,9 @@ def test_each_model_is_alerted_on_after_its_own_start_up_budget(plan):
         probe = container["startupProbe"]
         allowed = probe["failureThreshold"] * probe["periodSeconds"]
         (budget,) = set(re.findall(r"offset (\w+)", rule["expr"]))
+        if model.rests_at_zero:
+            # Every wake starts from no node: the whole planned cold start, node and image before the load.
+            allowed += NODE_START_SECONDS
         assert allowed - probe["periodSeconds"] < seconds(budget) <= allowed
         assert set(re.findall(r"\[(\w+)\]", rule["expr"])) == {budget}
 

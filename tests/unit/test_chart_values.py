@@ -34,7 +34,7 @@ def chart_values(chart: Chart) -> dict:
 
 
 # Values whose keys are data, not chart options: Kubernetes maps and command-line flags.
-FREE_FORM = {"nodeSelector", "labels", "annotations", "resources", "securityContext", "containerSecurityContext",
+FREE_FORM = {"nodeSelector", "labels", "annotations", "resources", "securityContext", "podSecurityContext", "containerSecurityContext",
              "extraArgs", "data"}
 
 

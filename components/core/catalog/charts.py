@@ -57,6 +57,11 @@ NFS_SUBDIR_PROVISIONER = Chart("nfs-subdir-external-provisioner", "4.0.18",
 # nvcr.io/nvidia/k8s/dcgm-exporter:4.5.3-4.8.2-distroless): GPU metrics on GKE, whose managed driver
 # and device plugin leave no GPU Operator to run it (components/gcp/DESIGN.md).
 DCGM_EXPORTER = Chart("dcgm-exporter", "4.8.2", "https://nvidia.github.io/dcgm-exporter/helm-charts", "dcgm-exporter")
+# kedacore/charts http-add-on (chart keda-add-ons-http 0.15.0, commit c4b92e9e; images
+# ghcr.io/kedacore/http-add-on-{operator,scaler,interceptor}:0.15.0, app tag v0.15.0 4ea8a863): the
+# interceptor that holds requests for a model at zero replicas while KEDA wakes it (core/keda_http.py).
+# Upstream's end-to-end tests for v0.15.0 run it against KEDA 2.20.0 (its Makefile KEDA_VERSION).
+KEDA_HTTP_ADD_ON = Chart("keda-add-ons-http", "0.15.0", "https://kedacore.github.io/charts", "keda-http")
 # The oldest releases of a cluster's own gateway the stack attaches to (gateway.reuse): AI Gateway
 # v1.1.0 is the first whose v1beta1 API the routes use (CRDs in tests/data/crds), and it requires
 # Envoy Gateway v1.8.1+ (its site/docs/compatibility.md); the policies are validated against v1.8.3.
@@ -64,7 +69,7 @@ REUSED_AI_GATEWAY_MINIMUM = "v1.1.0"
 REUSED_ENVOY_GATEWAY_MINIMUM = "v1.8.1"
 
 CHARTS = (GPU_OPERATOR, CLUSTER_AUTOSCALER, KUBE_PROMETHEUS_STACK, KEDA, ENVOY_GATEWAY, AI_GATEWAY_CRDS, AI_GATEWAY, CERT_MANAGER,
-          NFS_SUBDIR_PROVISIONER, DCGM_EXPORTER)
+          NFS_SUBDIR_PROVISIONER, DCGM_EXPORTER, KEDA_HTTP_ADD_ON)
 # Namespaces Kubernetes itself owns (kube-node-lease holds node heartbeats).
 KUBERNETES_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 

@@ -257,12 +257,14 @@ def ai_service_backend(model: str, namespace: Any, labels: dict) -> dict:
     }
 
 
-def ai_gateway_route(spec: GatewaySpec, model: str, served_name: str, namespace: Any, labels: dict) -> dict:
+def ai_gateway_route(spec: GatewaySpec, model: str, served_name: str, namespace: Any, labels: dict,
+                     timeout_seconds: Optional[int] = None) -> dict:
     """Requests for the host whose body names `served_name` go to the model's backend. AI Gateway
     generates an HTTPRoute of the same name (ai-gateway v1.1.0 internal/controller/ai_gateway_route.go:
     one rule per rule, plus a catch-all that answers unknown models), carrying the host, so that on a
     shared listener it answers for this host only (and `/v1/models` lists this host's models only);
-    its default 60 s request timeout would cut long streams."""
+    its default 60 s request timeout would cut long streams. `timeout_seconds`: the route's request
+    timeout when it is not the gateway's (a resting model's: its hold, then the gateway's)."""
     return {
         "apiVersion": AI_API_VERSION, "kind": "AIGatewayRoute",
         "metadata": _meta(model, namespace, labels),
@@ -274,7 +276,7 @@ def ai_gateway_route(spec: GatewaySpec, model: str, served_name: str, namespace:
                 "name": model,
                 "matches": [{"headers": [{"type": "Exact", "name": MODEL_HEADER, "value": served_name}]}],
                 "backendRefs": [{"name": model}],
-                "timeouts": {"request": f"{spec.request_timeout_seconds}s"},
+                "timeouts": {"request": f"{timeout_seconds or spec.request_timeout_seconds}s"},
             }],
         },
     }
@@ -411,14 +413,23 @@ def rate_limit_rules(tenants: Sequence[Tenant]) -> list[dict]:
     return rules
 
 
-def backend_traffic_policy(gateway: GatewaySpec, models: Sequence[str], namespace: Any, labels: dict) -> dict:
+def backend_traffic_policy(gateway: GatewaySpec, models: Sequence[str], namespace: Any, labels: dict,
+                           resting: Optional[dict[str, dict]] = None) -> list[dict]:
     """Retries, DNS refresh and every tenant's limits. On a reused Gateway, whose listener settings
     (ClientTrafficPolicy) belong to its owner, the routes carry what streams need themselves: a stream
     idle timeout as long as a request may last (Envoy Gateway v1.8.3 sets it as the route's idle
     timeout, over the listener's), and a 50 MiB request buffer (the buffer filter raises the request's
-    buffer limit, and AI Gateway puts its ext_proc after it: post_translate_modify.go)."""
+    buffer limit, and AI Gateway puts its ext_proc after it: post_translate_modify.go).
+
+    `resting`: model -> what its route adds (gateway/resting.resting_traffic), one more policy per
+    model on its route. On the stack's own Gateway it merges into the listener's (mergeType: the
+    tenants' shared limits keep their counters, Envoy Gateway keeping the parent's rule names); on a
+    reused one, where no policy of ours is the parent, it is a whole policy of its own and the main
+    one leaves the route out (config validation refuses this with rate limits, whose counters would
+    be the route policy's own)."""
+    resting = resting or {}
     spec: dict = {
-        "targetRefs": policy_targets(gateway, models),
+        "targetRefs": policy_targets(gateway, [m for m in models if gateway.reuse is None or m not in resting]),
         "retry": {"numRetries": 2, "retryOn": {"triggers": RETRY_TRIGGERS, "httpStatusCodes": RETRY_STATUS_CODES},
                   "perRetry": {"backOff": {"baseInterval": "100ms", "maxInterval": "1s"}}},
         "dns": {"dnsRefreshRate": f"{DNS_REFRESH_SECONDS}s", "respectDnsTtl": False},
@@ -426,11 +437,19 @@ def backend_traffic_policy(gateway: GatewaySpec, models: Sequence[str], namespac
     if gateway.reuse is not None:
         spec["timeout"] = {"http": {"streamIdleTimeout": f"{gateway.request_timeout_seconds}s"}}
         spec["requestBuffer"] = {"limit": BUFFER_LIMIT}
+    policies = []
+    for model, extra in sorted(resting.items()):
+        if gateway.reuse is None:
+            route_spec = {"targetRefs": [_route_ref(model)], "mergeType": "StrategicMerge", **extra}
+        else:
+            route_spec = {**spec, "targetRefs": [_route_ref(model)], **extra}
+        policies.append({"apiVersion": ENVOY_API_VERSION, "kind": "BackendTrafficPolicy",
+                         "metadata": _meta(f"{model}-cold-start", namespace, labels), "spec": route_spec})
     rules = rate_limit_rules(gateway.tenants)
     if rules:
         spec["rateLimit"] = {"global": {"rules": rules}}
-    return {"apiVersion": ENVOY_API_VERSION, "kind": "BackendTrafficPolicy",
-            "metadata": _meta(NAME, namespace, labels), "spec": spec}
+    return [{"apiVersion": ENVOY_API_VERSION, "kind": "BackendTrafficPolicy",
+             "metadata": _meta(NAME, namespace, labels), "spec": spec}, *policies]
 
 
 def client_traffic_policy(spec: GatewaySpec, namespace: Any, labels: dict) -> dict:

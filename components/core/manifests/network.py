@@ -2,7 +2,8 @@
 
 - every pod: no ingress, no egress (default deny, both directions);
 - vLLM pods: ingress on the API port from the gateway's Envoy pods and from Prometheus only;
-  egress to cluster DNS only (weights come from the read-only cache, HF_HUB_OFFLINE=1);
+  egress to cluster DNS only (weights come from the read-only cache, HF_HUB_OFFLINE=1); the pods of
+  a model that rests at zero take requests from KEDA's interceptor instead of the gateway;
 - cache populate Job pods: egress to cluster DNS and to HTTPS on public addresses (Hugging Face);
 - cert-manager's ACME HTTP-01 solver pods (only with that challenge): ingress from the gateway.
 """
@@ -10,8 +11,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
+from ..labels import INSTANCE_LABEL
 from . import cache, vllm
 
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
@@ -60,15 +62,30 @@ def default_deny(namespace: Any, labels: dict) -> dict:
     return _policy("default-deny", namespace, labels, {}, {"policyTypes": ["Ingress", "Egress"]})
 
 
-def vllm_policy(namespace: Any, labels: dict, *, gateway: Peer, scrapers: Optional[Peer]) -> dict:
-    """Selects every vLLM pod of the namespace by the label all models share."""
+def vllm_policy(namespace: Any, labels: dict, *, gateway: Peer, scrapers: Optional[Peer],
+                resting: Sequence[str] = (), name: str = "vllm") -> dict:
+    """Selects every vLLM pod of the namespace by the label all models share, but those of the
+    `resting` models (their callers differ: see `serving_policies`)."""
     sources = [gateway, *([scrapers] if scrapers is not None else [])]
     port = [{"protocol": "TCP", "port": vllm.PORT}]
-    return _policy("vllm", namespace, labels, {"app.kubernetes.io/name": vllm.COMPONENT}, {
+    selector: dict = {"matchLabels": {"app.kubernetes.io/name": vllm.COMPONENT}}
+    if resting:
+        selector["matchExpressions"] = [{"key": INSTANCE_LABEL, "operator": "NotIn", "values": sorted(resting)}]
+    return _policy(name, namespace, labels, {}, {
+        "podSelector": selector,
         "policyTypes": ["Ingress", "Egress"],
         "ingress": [{"from": [source.selector()], "ports": port} for source in sources],
         "egress": [_dns_egress()],
     })
+
+
+def resting_vllm_policy(namespace: Any, labels: dict, *, interceptor: Peer, scrapers: Optional[Peer],
+                        resting: Sequence[str]) -> dict:
+    """The pods of models that rest at zero: called by KEDA's interceptor only (it holds their requests
+    while they start), never by the gateway directly."""
+    policy = vllm_policy(namespace, labels, gateway=interceptor, scrapers=scrapers, name="vllm-resting")
+    policy["spec"]["podSelector"]["matchExpressions"] = [{"key": INSTANCE_LABEL, "operator": "In", "values": sorted(resting)}]
+    return policy
 
 
 def populate_policy(namespace: Any, labels: dict) -> dict:
@@ -87,10 +104,17 @@ def acme_solver_policy(namespace: Any, labels: dict, *, gateway: Peer, solver_la
 
 
 def serving_policies(namespace: Any, labels: dict, *, gateway: Peer, scrapers: Optional[Peer],
-                     acme_solver: Optional[tuple[dict, int]] = None) -> list[dict]:
-    """`acme_solver`: the solver pods' labels and port, when certificates come by HTTP-01."""
-    policies = [default_deny(namespace, labels), vllm_policy(namespace, labels, gateway=gateway, scrapers=scrapers),
+                     acme_solver: Optional[tuple[dict, int]] = None, resting: Sequence[str] = (),
+                     interceptor: Optional[Peer] = None) -> list[dict]:
+    """`acme_solver`: the solver pods' labels and port, when certificates come by HTTP-01. `resting`:
+    models that rest at zero, called by `interceptor` (KEDA's) instead of the gateway."""
+    policies = [default_deny(namespace, labels),
+                vllm_policy(namespace, labels, gateway=gateway, scrapers=scrapers, resting=resting),
                 populate_policy(namespace, labels)]
+    if resting:
+        if interceptor is None:
+            raise ValueError("models rest at zero: the interceptor that calls them must be given")
+        policies.append(resting_vllm_policy(namespace, labels, interceptor=interceptor, scrapers=scrapers, resting=resting))
     if acme_solver is not None:
         solver_labels, port = acme_solver
         policies.append(acme_solver_policy(namespace, labels, gateway=gateway, solver_labels=solver_labels, port=port))

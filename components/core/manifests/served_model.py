@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from ..cluster import NodePool
+from ..cold_start import ColdStart
 from ..errors import Problem, raise_if
 from ..labels import CostLabels, object_labels
 from ..model import ModelSpec
@@ -44,8 +45,10 @@ class ServedModelObjects:
 
 
 def served_model_objects(model: ModelSpec, pool: NodePool, *, problems: list[Problem], namespace: Any, cost: CostLabels,
-                         claim: Any, surge: bool = True, scraping: Optional[Scraping] = None) -> ServedModelObjects:
-    """The objects of a resolved model (its plan's model), or a ConfigError with its plan's problems."""
+                         claim: Any, surge: bool = True, scraping: Optional[Scraping] = None,
+                         cold_start: Optional[ColdStart] = None) -> ServedModelObjects:
+    """The objects of a resolved model (its plan's model), or a ConfigError with its plan's problems.
+    `cold_start`: its plan's, for a model that rests at zero."""
     raise_if(problems)
     labels = object_labels(vllm.COMPONENT, model.name, cost, model=model.name)
     account = vllm.service_account(model, namespace=namespace, labels=labels)
@@ -58,7 +61,8 @@ def served_model_objects(model: ModelSpec, pool: NodePool, *, problems: list[Pro
         if scraping.autoscaling is not None:
             scaled = monitoring_objects.scaled_object(model, scraping.autoscaling, namespace=namespace, labels=labels,
                                                       prometheus_url=scraping.prometheus_url,
-                                                      serving_namespace=scraping.serving_namespace)
+                                                      serving_namespace=scraping.serving_namespace,
+                                                      cold_start=cold_start)
     return ServedModelObjects(
         service_account=account, deployment=deployment,
         service=vllm.service(model, namespace=namespace, labels=labels),

@@ -31,7 +31,7 @@ What each alert covers:
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Optional, Sequence
 
 from ..catalog import metrics as m
 from ..cluster import StorageClassInfo
@@ -177,11 +177,14 @@ def deployment_rule(namespace: str, models: Sequence[AlertedModel]) -> dict:
                   "container's log). Model Deployments are covered by VllmReplicasUnavailable instead.")
 
 
-def alerted_model(model: ModelSpec, cache_class: StorageClassInfo) -> AlertedModel:
-    """What the alerts need of a resolved model (its plan's model: the start-up budget is set)."""
+def alerted_model(model: ModelSpec, cache_class: StorageClassInfo, cold_start_seconds: Optional[int] = None) -> AlertedModel:
+    """What the alerts need of a resolved model (its plan's model: the start-up budget is set). A model
+    that rests at zero gets its whole planned cold start (`cold_start_seconds`: a GPU node, the image,
+    the start-up budget), as every wake starts from no node: VllmReplicasUnavailable stays silent
+    through an ordinary cold start."""
     assert model.startup_timeout_seconds is not None, "a resolved model carries its start-up budget"
     return AlertedModel(deployment=model.name, served_name=model.served_name,
-                        startup_budget_seconds=model.startup_timeout_seconds, cache_claim=claim_name(model),
+                        startup_budget_seconds=cold_start_seconds or model.startup_timeout_seconds, cache_claim=claim_name(model),
                         cache_reports_volume_stats=cache_class.reports_volume_stats)
 
 

@@ -5,8 +5,10 @@ on its request queue. Validated in tests against the CRDs of the pinned operator
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Optional
 
+from ..cold_start import ColdStart
+from ..keda_http import SCALER_ADDRESS
 from ..labels import selector_labels
 from ..manifests.vllm import COMPONENT, PORT_NAME
 from ..model import ModelSpec
@@ -67,16 +69,36 @@ def prometheus_rule(name: str, *, namespace: Any, labels: dict, groups: list[dic
 
 
 def scaled_object(model: ModelSpec, autoscaling: AutoscalingSpec, *, namespace: Any, labels: dict,
-                  prometheus_url: str, serving_namespace: str) -> dict:
+                  prometheus_url: str, serving_namespace: str, cold_start: Optional[ColdStart] = None) -> dict:
     """Replicas follow the queue: ceil(waiting / waitingPerReplica), between replicas.min and .max.
 
     Scale-up reacts at once (two pods a minute at most: each needs a GPU node and minutes to load);
     scale-down waits for the stabilization window and removes one pod per five minutes, so the
-    termination grace and vLLM's own drain finish streaming responses. minReplicaCount stays >= 1:
-    at zero no pod would report a queue, so nothing could scale the model back up.
+    termination grace and vLLM's own drain finish streaming responses.
+
+    At zero no pod reports a queue, so a model that rests there (`cold_start`, replicas.min 0) also
+    scales on KEDA's HTTP add-on: its InterceptorRoute (same name, same namespace) counts the requests
+    in flight through the interceptor, held ones included, and the scaler pushes "active" as soon as
+    there is one, waking the model. It scales back to zero only after `cooldownPeriod` (the idle
+    window) with no request in flight at all, so a stream in progress is never cut by it.
     `namespace` places the object (it may be an Output); `serving_namespace` is the same name as
     text, for the query.
     """
+    triggers = [{
+        "type": "prometheus",
+        "metricType": "AverageValue",
+        "metadata": {
+            "serverAddress": prometheus_url,
+            "query": queries.waiting(serving_namespace, model.served_name),
+            "threshold": str(autoscaling.waiting_per_replica),
+            "ignoreNullValues": "true",
+        },
+    }]
+    resting: dict = {}
+    if cold_start is not None:
+        triggers.insert(0, {"type": "external-push",
+                            "metadata": {"scalerAddress": SCALER_ADDRESS, "interceptorRoute": model.name}})
+        resting = {"cooldownPeriod": cold_start.idle_seconds}
     return {
         "apiVersion": "keda.sh/v1alpha1",
         "kind": "ScaledObject",
@@ -86,21 +108,13 @@ def scaled_object(model: ModelSpec, autoscaling: AutoscalingSpec, *, namespace: 
             "minReplicaCount": model.replicas.min,
             "maxReplicaCount": model.replicas.max,
             "pollingInterval": autoscaling.polling_interval_seconds,
+            **resting,
             "advanced": {"horizontalPodAutoscalerConfig": {"behavior": {
                 "scaleUp": {"stabilizationWindowSeconds": autoscaling.scale_up_window_seconds,
                             "policies": [{"type": "Pods", "value": 2, "periodSeconds": 60}]},
                 "scaleDown": {"stabilizationWindowSeconds": autoscaling.scale_down_window_seconds,
                               "policies": [{"type": "Pods", "value": 1, "periodSeconds": 300}]},
             }}},
-            "triggers": [{
-                "type": "prometheus",
-                "metricType": "AverageValue",
-                "metadata": {
-                    "serverAddress": prometheus_url,
-                    "query": queries.waiting(serving_namespace, model.served_name),
-                    "threshold": str(autoscaling.waiting_per_replica),
-                    "ignoreNullValues": "true",
-                },
-            }],
+            "triggers": triggers,
         },
     }
