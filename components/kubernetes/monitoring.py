@@ -155,6 +155,6 @@ class Monitoring(pulumi.ComponentResource):
                                          opts=child(self, depends_on=rules_after or None))
         if dashboards_at is None or sidecar is None:
             return
-        for key, board in (("vllm", dashboards.vllm_dashboard(args.serving_namespace)), ("gpus", dashboards.gpu_dashboard())):
+        for key, board in (("vllm", dashboards.vllm_dashboard(args.serving_namespace, [m.deployment for m in args.models if m.rests_at_zero])), ("gpus", dashboards.gpu_dashboard())):
             manifest = dashboards.configmap(f"llmstack-dashboard-{key}", dashboards_at, board, labels, sidecar)
             k8s.core.v1.ConfigMap(f"{name}-dashboard-{key}", **resource_kwargs(manifest), opts=child(self))

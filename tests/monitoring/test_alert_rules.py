@@ -32,7 +32,9 @@ FAST = AlertedModel(deployment="qwen3-8b", served_name=MODEL, startup_budget_sec
                     cache_claim="qwen3-8b-cache", cache_reports_volume_stats=True)
 SLOW = AlertedModel(deployment="qwen-coder-32b", served_name="Qwen/Qwen2.5-Coder-32B-Instruct", startup_budget_seconds=2400,
                     cache_claim="qwen-coder-32b-cache", cache_reports_volume_stats=False)
-GROUPS = rule_groups(NS, [FAST, SLOW], AlertThresholds())
+RESTING = AlertedModel(deployment="qwen3-8b-fp8", served_name="Qwen/Qwen3-8B-FP8", startup_budget_seconds=1200,
+                       cache_claim="qwen3-8b-fp8-cache", cache_reports_volume_stats=False, rests_at_zero=True)
+GROUPS = rule_groups(NS, [FAST, SLOW, RESTING], AlertThresholds())
 RULES = [rule for group in GROUPS for rule in group["rules"]]
 ALERTS = {rule["alert"] for rule in RULES}
 
@@ -146,7 +148,33 @@ def unavailable(model: AlertedModel, missing: int) -> dict:
                   f"({duration(model.startup_budget_seconds)})", model)
 
 
+def interceptor_requests(code: str, values: str) -> dict:
+    """interceptor_request_count_total as the interceptor's OpenTelemetry exporter reports it for the
+    resting model's route, with the labels its ServiceMonitor's scrape adds."""
+    labels = (f'route_namespace="{NS}",route_name="{RESTING.deployment}",code="{code}",method="POST",'
+              'namespace="keda-http",service="keda-add-ons-http-interceptor-metrics",pod="keda-add-ons-http-interceptor-5f-x",'
+              'job="keda-add-ons-http-interceptor-metrics",instance="10.0.4.2:2223",endpoint="metrics"')
+    return series("interceptor_request_count_total", labels, values)
+
+
+def wake_timed_out() -> dict:
+    return firing("ModelWakeTimedOut", {"route_namespace": NS, "route_name": RESTING.deployment},
+                  f"requests for {RESTING.deployment} gave up waiting for it to wake from zero", RESTING)
+
+
 CASES: dict[str, AlertCase] = {
+    "ModelWakeTimedOut": AlertCase(
+        symptoms=[
+            Scenario("the first request ever to give up waiting (its counter series is born at 1)",
+                     [interceptor_requests("200", "0+1x60"), interceptor_requests("504", "_x10 1x50")],
+                     {"12m": [wake_timed_out()], "40m": []}),
+            Scenario("another one, long after the first",
+                     [interceptor_requests("504", "1x30 2x30")], {"35m": [wake_timed_out()], "55m": []}),
+        ],
+        look_alikes=[
+            Scenario("wakes that answer within the hold", [interceptor_requests("200", "0+1x60")], {"12m": [], "40m": []}),
+            Scenario("an old timeout that does not repeat", [interceptor_requests("504", "1x60")], {"30m": [], "59m": []}),
+        ]),
     "VllmLatencyP95High": AlertCase(
         symptoms=[Scenario("every request takes 30-60 s", buckets({"1": "0x30", "30": "0x30", "60": "0+10x30", "+Inf": "0+10x30"}),
                            {"15m": [firing("VllmLatencyP95High", {"model_name": MODEL},
@@ -408,7 +436,8 @@ def test_every_dashboard_and_autoscaler_expression_parses(tmp_path):
     """Each PromQL text Grafana or KEDA will run, parsed by promtool as a recording rule."""
     from components.core.monitoring import dashboards, queries
 
-    exprs = [*dashboards.expressions(dashboards.vllm_dashboard(NS)), *dashboards.expressions(dashboards.gpu_dashboard()),
+    exprs = [*dashboards.expressions(dashboards.vllm_dashboard(NS, [RESTING.deployment])),
+             *dashboards.expressions(dashboards.gpu_dashboard()),
              queries.waiting(NS, MODEL)]
     rules = [{"record": f"llmstack:check_{i}", "expr": expr} for i, expr in enumerate(exprs)]
     path = tmp_path / "exprs.yaml"
@@ -428,4 +457,4 @@ def test_chart_rules_that_fire_on_start_up_are_disabled_and_replaced():
     assert values["defaultRules"]["disabled"] == {name: True for name in REPLACED_CHART_RULES}
     assert set(REPLACED_CHART_RULES) <= ALERTS
     (rule,) = [r for r in RULES if r["alert"] == "KubeDeploymentReplicasMismatch"]
-    assert f'deployment=~"{SLOW.deployment}|{FAST.deployment}"' in rule["expr"]
+    assert f'deployment=~"{SLOW.deployment}|{FAST.deployment}|{RESTING.deployment}"' in rule["expr"]

@@ -127,6 +127,8 @@ def test_a_reused_gateway_without_tls_issues_no_certificate(tmp_path):
 
     def mutate(config):
         _reuse_gateway(config, globalRateLimit=True)
+        # prod's model at rest is refused on a reused Gateway with limits (test_cold_start.py).
+        config["llmstack:models"] = [m for m in config["llmstack:models"] if m["replicas"]["min"] > 0]
 
     plan = plan_in_process("reuse-gateway", tmp_path / "out", broken_stack(tmp_path, mutate))
     assert not plan.objects("Certificate") and not plan.objects("ReferenceGrant") and not plan.objects("ClusterIssuer")

@@ -165,6 +165,21 @@ Operator's does), else the host name (NVIDIA/dcgm-exporter internal/pkg/hostname
 DEPLOYMENT_DESIRED = Metric("kube_deployment_spec_replicas", "gauge", REPLICAS)
 DEPLOYMENT_AVAILABLE = Metric("kube_deployment_status_replicas_available", "gauge", REPLICAS)
 DEPLOYMENT_UPDATED = Metric("kube_deployment_status_replicas_updated", "gauge", REPLICAS)
+POD_CREATED = Metric("kube_pod_created", "gauge", SECONDS)
+"""Unix time the pod was created (for a model at rest: when KEDA woke it)."""
+POD_READY_TIME = Metric("kube_pod_status_ready_time", "gauge", SECONDS)
+"""Unix time of the pod's last Ready transition (internal/store/pod.go: the PodReady condition's
+lastTransitionTime, whatever its status): its ready time once kube_pod_status_ready{condition="true"}."""
 VOLUME_USED = Metric("kubelet_volume_stats_used_bytes", "gauge", BYTES)
 VOLUME_CAPACITY = Metric("kubelet_volume_stats_capacity_bytes", "gauge", BYTES)
 SCRAPE_UP = Metric("up", "gauge", BOOLEAN)
+
+# KEDA's HTTP add-on interceptor v0.15.0 (interceptor/metrics/instruments.go, through OpenTelemetry's
+# Prometheus exporter: labels route_name and route_namespace, the InterceptorRoute's; the counter also
+# code and method). In flight counts the requests it holds while a model wakes (middleware/counting.go).
+# It has no cold-start metric of its own: its request duration histogram stops at 10 s.
+INTERCEPTOR_IN_FLIGHT = Metric("interceptor_request_concurrency", "gauge", REQUESTS)
+INTERCEPTOR_REQUESTS = Metric("interceptor_request_count_total", "counter", REQUESTS)
+INTERCEPTOR_HOLD_TIMEOUT_CODE = "504"
+"""What the interceptor answers a request still held when its route's readiness timeout ends."""
+

@@ -13,6 +13,8 @@ What each alert covers:
   schedule (no GPU node), never load, or crash and do not come back, each once it has had its whole
   budget. Silent while each start-up takes less than the budget, however they overlap: a cold start,
   successive scale-ups, a rollout that replaces one pod at a time.
+- ModelWakeTimedOut: one rule per model that rests at zero: a request KEDA's interceptor held while
+  the model woke gave up at the end of the hold (the interceptor counts it as a 504).
 - ModelCacheVolumeNearlyFull: only caches whose storage class has kubelet volume stats that measure
   the claim (catalog/storage.py: EBS yes; EFS and local-path/hostPath no). Without such a cache the
   rule is left out rather than written to never fire.
@@ -86,7 +88,8 @@ def rule_groups(namespace: str, models: Sequence[AlertedModel], thresholds: Aler
     """Serving alerts (namespace-wide), per-model alerts and GPU alerts; empty groups are left out."""
     groups = [
         ("llmstack-serving", serving_rules(namespace, models, thresholds)),
-        ("llmstack-models", [model_rule(namespace, model) for model in models]),
+        ("llmstack-models", [model_rule(namespace, model) for model in models]
+         + [wake_rule(namespace, model) for model in models if model.rests_at_zero]),
         ("llmstack-kubernetes", [deployment_rule(namespace, models)]),
         ("llmstack-gpu", gpu_rules(thresholds)),
     ]
@@ -161,6 +164,30 @@ def model_rule(namespace: str, model: AlertedModel) -> dict:
                   labels={m.MODEL_LABEL: model.served_name})
 
 
+WAKE_WINDOW = "15m"
+"""How long ModelWakeTimedOut keeps firing after the last request that gave up waiting."""
+
+
+def wake_rule(namespace: str, model: AlertedModel) -> dict:
+    """ModelWakeTimedOut for a model that rests at zero: a request held for it gave up (the interceptor's
+    504 at the end of the hold; clients got 503 with Retry-After) in the last WAKE_WINDOW. The counter
+    series of that code is born at its first such request, which increase() cannot see, so a series
+    that did not exist WAKE_WINDOW ago counts too."""
+    selector = (f'{{route_namespace="{namespace}",route_name="{model.deployment}",'
+                f'code="{m.INTERCEPTOR_HOLD_TIMEOUT_CODE}"}}')
+    by = "sum by (route_namespace, route_name)"
+    timeouts = f"{m.INTERCEPTOR_REQUESTS}{selector}"
+    expr = (f"{by} (increase({timeouts}[{WAKE_WINDOW}])) > 0 "
+            f"or {by} ({timeouts} unless {timeouts} offset {WAKE_WINDOW})")
+    return _alert("ModelWakeTimedOut", expr, "0m", "warning",
+                  f"requests for {model.deployment} gave up waiting for it to wake from zero",
+                  "The hold (scaleToZero.maxWaitSeconds, at most the planned cold start) ended before a replica was "
+                  "ready; clients got 503 with Retry-After. kubectl describe the model's pod: no GPU node yet (quota, "
+                  "spot capacity, maxNodes), a slow image pull, or a slow load. If cold starts are simply longer than "
+                  "planned, raise maxWaitSeconds (and startupTimeoutSeconds).",
+                  labels={m.MODEL_LABEL: model.served_name})
+
+
 def deployment_rule(namespace: str, models: Sequence[AlertedModel]) -> dict:
     """kube-prometheus' KubeDeploymentReplicasMismatch (kubernetes-apps group, as kube-prometheus-stack
     88.5.3 renders it: fewer available replicas than desired and no rollout progress in 10 minutes,
@@ -185,6 +212,7 @@ def alerted_model(model: ModelSpec, cache_class: StorageClassInfo, cold_start_se
     assert model.startup_timeout_seconds is not None, "a resolved model carries its start-up budget"
     return AlertedModel(deployment=model.name, served_name=model.served_name,
                         startup_budget_seconds=cold_start_seconds or model.startup_timeout_seconds, cache_claim=claim_name(model),
+                        rests_at_zero=cold_start_seconds is not None,
                         cache_reports_volume_stats=cache_class.reports_volume_stats)
 
 

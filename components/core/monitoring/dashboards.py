@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Sequence
 
 from ..catalog import metrics as m
 from ..catalog.metrics import Metric
@@ -105,6 +106,30 @@ def vllm_panels(namespace: str) -> list[Panel]:
     ]
 
 
+def resting_panels(namespace: str, resting: Sequence[str]) -> list[Panel]:
+    """Models that rest at zero: how often they wake, how long a wake takes, the requests held meanwhile
+    and those that gave up; to weigh cold starts against the idle GPUs resting saves."""
+    names = "|".join(sorted(resting))
+    deployments = f'{{namespace="{namespace}",deployment=~"{names}"}}'
+    pods = f'{{namespace="{namespace}",pod=~"({names})-[a-z0-9]+-[a-z0-9]+"}}'
+    routes = f'{{route_namespace="{namespace}"}}'
+    ready = f'{m.POD_READY}{{namespace="{namespace}",condition="true"}} == 1'
+    wait = Series(f"max by (pod) ({m.POD_READY_TIME}{pods} - {m.POD_CREATED}{pods}) and on (pod) ({ready})",
+                  "{{pod}}", m.POD_READY_TIME.unit.grafana)
+    return [
+        Panel("Replicas of models that rest at zero", "Each step up from 0 is a cold start; it stays up for the idle window "
+              "after its last request.", (value(m.DEPLOYMENT_DESIRED, "max by (deployment)", deployments, "{{deployment}}"),)),
+        Panel("Cold-start wait", "From a woken pod's creation to its readiness: a GPU node, the image and the weights, "
+              "what the first request waits for.", (wait,)),
+        Panel("Requests held or in flight at the interceptor", "Requests for models that rest at zero, held while one wakes "
+              "or being answered.", (value(m.INTERCEPTOR_IN_FLIGHT, "sum by (route_name)", routes, "{{route_name}}"),)),
+        Panel("Requests that gave up waiting", "Held to the end of the hold without a ready replica; clients got 503 with "
+              "Retry-After (ModelWakeTimedOut).",
+              (per_second(m.INTERCEPTOR_REQUESTS, "route_name",
+                          f'{{route_namespace="{namespace}",code="{m.INTERCEPTOR_HOLD_TIMEOUT_CODE}"}}', "{{route_name}}"),)),
+    ]
+
+
 def gpu_panels() -> list[Panel]:
     legend = "{{instance}} gpu {{gpu}}"
     by = "by (instance, gpu)"
@@ -151,14 +176,15 @@ def _dashboard(uid: str, title: str, panels: list[Panel], variables: list[dict])
     }
 
 
-def vllm_dashboard(namespace: str) -> dict:
+def vllm_dashboard(namespace: str, resting: Sequence[str] = ()) -> dict:
     model = {
         "name": "model", "label": "Model", "type": "query", "includeAll": True, "multi": True,
         "datasource": {"type": "prometheus", "uid": "${datasource}"},
         "query": {"query": f'label_values({m.RUNNING}{{namespace="{namespace}"}}, {m.MODEL_LABEL})', "refId": "models"},
         "refresh": 2, "current": {"text": "All", "value": "$__all"},
     }
-    return _dashboard("vllm", "LLM serving (vLLM)", vllm_panels(namespace), [model])
+    panels = vllm_panels(namespace) + (resting_panels(namespace, resting) if resting else [])
+    return _dashboard("vllm", "LLM serving (vLLM)", panels, [model])
 
 
 def gpu_dashboard() -> dict:

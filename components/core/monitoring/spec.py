@@ -112,6 +112,7 @@ class AlertedModel(Spec):
     startup_budget_seconds: int = pydantic.Field(gt=0, description="the resolved plan's start-up budget")
     cache_claim: str = pydantic.Field(pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", description="the cache's PVC")
     cache_reports_volume_stats: bool = pydantic.Field(description="kubelet volume stats measure the claim (its class's provisioner)")
+    rests_at_zero: bool = pydantic.Field(default=False, description="replicas.min 0: KEDA's interceptor holds its requests while it wakes")
 
 
 Severity = Literal["critical", "warning", "info"]
