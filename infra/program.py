@@ -11,7 +11,7 @@ from components.aws.spec import EksClusterSpec
 from components.gcp.spec import GkeClusterSpec
 from components.azure.spec import AksClusterSpec
 from components.capacity.stack import StackPlan
-from components.core import keda_http
+from components.core import endpoint_picker, keda_http
 from components.core.labels import CostLabels
 from components.core.catalog.charts import KUBE_PROMETHEUS_STACK
 from components.core.gateway import objects as gateway_objects
@@ -101,6 +101,7 @@ def _network(config: StackConfig, plan: StackPlan) -> dict:
         "acme_solver": (gateway_objects.ACME_SOLVER_LABELS, gateway_objects.ACME_SOLVER_PORT) if config.gateway.http01 else None,
         "resting": resting,
         "interceptor": keda_http.INTERCEPTOR if resting else None,
+        "pickers": config.gateway.reuse is None and any(endpoint_picker.routed_by_picker(m.replicas.max) for m in config.models),
     }
 
 
@@ -142,7 +143,8 @@ def build_serving(config: StackConfig, plan: StackPlan, platform: Platform, name
 def build_gateway(config: StackConfig, plan: StackPlan, platform: Platform, namespace: ServingNamespace,
                   served: dict[str, VllmModel], monitoring: Optional[Monitoring] = None) -> Gateway:
     models = [RoutedModel(name=name, served_name=model.served_model_name, port=vllm_manifests.PORT,
-                          cold_start=plan.models[name].cold_start, max_num_seqs=plan.models[name].max_num_seqs)
+                          cold_start=plan.models[name].cold_start, max_num_seqs=plan.models[name].max_num_seqs,
+                          replicas_max=plan.models[name].model.replicas.max)
               for name, model in served.items()]
     gateway = Gateway("gateway", GatewayArgs(
         spec=config.gateway, system=platform.cluster.system,

@@ -1,4 +1,5 @@
-"""Validation of custom resources against the CRDs in tests/data/crds (strict: unknown fields refused)."""
+"""Validation of custom resources against the CRDs in tests/data/crds, and those the stack installs
+itself (components/kubernetes/crds) (strict: unknown fields refused)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import jsonschema
 import yaml
 
 CRDS = Path(__file__).resolve().parent / "data" / "crds"
+INSTALLED_CRDS = Path(__file__).resolve().parent.parent / "components" / "kubernetes" / "crds"
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -25,7 +27,7 @@ _LOADER = _Loader
 def _definitions() -> dict[tuple[str, str], dict]:
     """(kind, apiVersion) -> openAPIV3Schema, for every served version of every CRD in tests/data/crds."""
     found = {}
-    for path in sorted(CRDS.glob("*.yaml")):
+    for path in sorted([*CRDS.glob("*.yaml"), *INSTALLED_CRDS.glob("*.yaml")]):
         for doc in yaml.load_all(path.read_text(), Loader=_LOADER):
             if not doc or doc.get("kind") != "CustomResourceDefinition":
                 continue

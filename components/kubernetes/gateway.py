@@ -10,12 +10,14 @@ rotating a key never leaves a moment without valid keys."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
+import yaml
 
-from ..core import keda_http
+from ..core import endpoint_picker, keda_http
 from ..core.catalog.charts import AI_GATEWAY, AI_GATEWAY_CRDS, CERT_MANAGER, ENVOY_GATEWAY, KEDA_HTTP_ADD_ON
 from ..core.cluster import SystemPlacement
 from ..core.cold_start import ColdStart
@@ -32,6 +34,7 @@ _cert_manager = extra_package("pulumi_kubernetes_cert_manager", "gateway")
 CertManager, CertManagerArgs, ReleaseArgs = _cert_manager.CertManager, _cert_manager.CertManagerArgs, _cert_manager.ReleaseArgs
 
 API_KEY_LENGTH = 48
+POOL_CRD = Path(__file__).parent / "crds" / "inference.networking.k8s.io_inferencepools-v1.5.0.yaml"
 
 
 class RoutedModel(ComponentArgs):
@@ -47,6 +50,9 @@ class RoutedModel(ComponentArgs):
     """For a model that rests at zero replicas (its plan's): the gateway holds its requests while it starts."""
     max_num_seqs: Optional[int] = None
     """Requests one replica runs at once (its plan's): the interceptor's concurrency target."""
+    replicas_max: int = 1
+    """Its replicas.max: with several replicas, requests go to the replica its endpoint picker chooses
+    by prefix cache (on the stack's own Gateway)."""
 
 
 class GatewayArgs(ComponentArgs):
@@ -74,6 +80,14 @@ class GatewayArgs(ComponentArgs):
     def resting(self) -> list[RoutedModel]:
         return [model for model in self.models if model.cold_start is not None]
 
+    @property
+    def picked(self) -> list[RoutedModel]:
+        """Models routed through an InferencePool and its endpoint picker: those with several replicas,
+        on the stack's own Gateway (a reused one's Envoy Gateway would have to list InferencePools)."""
+        if self.spec.reuse is not None:
+            return []
+        return [model for model in self.models if endpoint_picker.routed_by_picker(model.replicas_max)]
+
 
 class Gateway(pulumi.ComponentResource):
     """`Gateway(name, GatewayArgs(...), opts)`: see GatewayArgs. A bad argument raises ConfigError naming it."""
@@ -89,13 +103,15 @@ class Gateway(pulumi.ComponentResource):
         after = waits_for(opts)
         if args.spec.reuse is None:
             envoy = self._create_envoy_gateway(name, args, labels, after)
-            ai = self._create_ai_gateway(name, args, labels, after, envoy)
+            pool_crd = self._create_pool_crd(name, labels, after) if args.picked else None
+            ai = self._create_ai_gateway(name, args, labels, [*after, *([pool_crd] if pool_crd else [])], envoy)
             self._create_gateway(name, args, labels, envoy, ai)
             gateway_crds: list = [envoy]
             ai_crds: list = [envoy, ai]
         else:
             # The cluster's Gateway: its Envoy Gateway and AI Gateway hold the CRDs; nothing to wait for.
             gateway_crds = ai_crds = after
+            self._warn_unpicked(args)
         if args.spec.issues_certificate:
             self._create_tls(name, args, labels, gateway_crds)
         interceptor = self._create_interceptor(name, args, labels) if args.resting else None
@@ -113,7 +129,7 @@ class Gateway(pulumi.ComponentResource):
         limited = bool(objects.rate_limit_rules(args.spec.tenants))
         redis_auth = self._create_redis(name, args, labels, namespace, after) if limited else None
         return release(f"{name}-envoy-gateway", ENVOY_GATEWAY, namespace.metadata.name,
-                       values.envoy_gateway_values(args.system, limited, redis_auth), self,
+                       values.envoy_gateway_values(args.system, limited, redis_auth, inference_pools=bool(args.picked)), self,
                        opts=pulumi.ResourceOptions(depends_on=after or None))
 
     def _create_redis(self, name: str, args: GatewayArgs, labels: dict, namespace: pulumi.Resource,
@@ -132,6 +148,39 @@ class Gateway(pulumi.ComponentResource):
         k8s.core.v1.Service(f"{name}-redis-service", **resource_kwargs(service), opts=opts)
         k8s.networking.v1.NetworkPolicy(f"{name}-redis-netpol", **resource_kwargs(policy), opts=opts)
         return auth.metadata.name
+
+    def _create_pool_crd(self, name: str, labels: dict, after: list) -> pulumi.Resource:
+        """The InferencePool CRD (GIE v1.5.0's, shipped with the package): before AI Gateway's controller,
+        which starts its InferencePool handling only if the CRD exists when it starts."""
+        crd = yaml.safe_load(POOL_CRD.read_text())
+        crd.pop("status", None)  # written by the API server
+        crd["metadata"]["labels"] = {**crd["metadata"].get("labels", {}), **labels}
+        return k8s.apiextensions.v1.CustomResourceDefinition(
+            f"{name}-inferencepool-crd", **resource_kwargs(crd), opts=child(self, depends_on=after or None))
+
+    def _warn_unpicked(self, args: GatewayArgs) -> None:
+        for model in args.models:
+            if endpoint_picker.routed_by_picker(model.replicas_max):
+                pulumi.log.warn(
+                    f"{model.name}: its replicas are chosen by the reused Gateway's load balancing, not by prefix cache: "
+                    "an InferencePool route needs the cluster's Envoy Gateway to list InferencePool among its extension "
+                    "manager's backendResources and the InferencePool CRD, which the stack cannot check", resource=self)
+
+    def _create_pickers(self, name: str, args: GatewayArgs, labels: dict, after: list) -> None:
+        """Per model with several replicas: its endpoint picker and the InferencePool that names it."""
+        for model in args.picked:
+            attributed = {**labels, **args.cost.for_model(model.name)}  # its pods cost what its model costs
+            for manifest in endpoint_picker.objects(model.name, args.namespace, attributed, args.system):
+                kind = manifest["kind"]
+                resource = {"ServiceAccount": k8s.core.v1.ServiceAccount, "Role": k8s.rbac.v1.Role,
+                            "RoleBinding": k8s.rbac.v1.RoleBinding, "ConfigMap": k8s.core.v1.ConfigMap,
+                            "Deployment": k8s.apps.v1.Deployment, "Service": k8s.core.v1.Service}[kind]
+                resource(f"{name}-{model.name}-epp-{kind.lower()}", **resource_kwargs(manifest), opts=child(self))
+            self._custom(f"{name}-{model.name}-pool", endpoint_picker.inference_pool(model.name, args.namespace, labels), after)
+            if args.scrapers is not None and args.serving_namespace is not None:
+                target = ScrapeTarget(endpoint_picker.name(model.name), args.serving_namespace,
+                                      endpoint_picker.picker_labels(model.name), "http-metrics")
+                self._custom(f"{name}-{model.name}-epp-monitor", target_service_monitor(target, labels=labels), args.keda_ready)
 
     def _create_ai_gateway(self, name: str, args: GatewayArgs, labels: dict, after: list,
                            envoy: pulumi.Resource) -> pulumi.Resource:
@@ -216,8 +265,16 @@ class Gateway(pulumi.ComponentResource):
                        interceptor: Optional[pulumi.Resource] = None) -> None:
         """Per model: its ready pods (a headless Service), as a Backend, and the route to it; for a
         model that rests at zero, the Backend is KEDA's interceptor, with the model's route there."""
+        picked = {model.name for model in args.picked}
+        if picked:
+            self._create_pickers(name, args, labels, after)
         for model in args.models:
             timeout = None
+            if model.name in picked:
+                route = objects.ai_gateway_route(args.spec, model.name, model.served_name, args.namespace, labels,
+                                                 backend=endpoint_picker.pool_backend_ref(model.name))
+                self._custom(f"{name}-{model.name}-route", route, after)
+                continue
             if model.cold_start is None:
                 endpoints = k8s.core.v1.Service(
                     f"{name}-{model.name}-endpoints",

@@ -38,6 +38,8 @@ class ServingNamespaceArgs(ComponentArgs):
     """Models that rest at zero: only `interceptor` calls them, not `gateway`."""
     interceptor: Optional[Peer] = None
     """KEDA's interceptor pods, which hold and pass on the requests for the `resting` models."""
+    pickers: bool = False
+    """Models' endpoint pickers run here: they read the models' metrics and answer the gateway."""
 
 
 def scripts_data() -> dict[str, str]:
@@ -73,7 +75,7 @@ class ServingNamespace(pulumi.ComponentResource):
         if args.gateway is not None:
             for policy in network.serving_policies(self.namespace, common, gateway=args.gateway, scrapers=args.scrapers,
                                                    acme_solver=args.acme_solver, resting=args.resting,
-                                                   interceptor=args.interceptor):
+                                                   interceptor=args.interceptor, pickers=args.pickers):
                 k8s.networking.v1.NetworkPolicy(f"{name}-netpol-{policy['metadata']['name']}", **resource_kwargs(policy),
                                                 opts=child(self))
         self.register_outputs({"namespace": self.namespace, "scripts_configmap": self.scripts_configmap})

@@ -54,6 +54,12 @@ def test_every_model_is_reachable_through_exactly_one_route(plan):
         assert route["spec"]["parentRefs"] == [gw.https_parent(config.gateway)]
         assert route["spec"]["hostnames"] == [config.gateway.host]
         (ref,) = rule["backendRefs"]
+        if ref.get("kind") == "InferencePool":
+            # Several replicas: the pod the endpoint picker chooses (test_endpoint_picker.py).
+            assert model.replicas.max > 1 and ref == {"group": "inference.networking.k8s.io", "kind": "InferencePool",
+                                                      "name": model.name}
+            assert services[model.name]["spec"]["ports"][0]["port"] == VLLM_PORT
+            continue
         backend = backends[service_backends[ref["name"]]["spec"]["backendRef"]["name"]]
         (endpoint,) = backend["spec"]["endpoints"]
         if model.rests_at_zero:
@@ -89,7 +95,8 @@ def test_nothing_exposes_a_model_but_the_gateway(plan):
     for route in routes.values():
         assert [p["sectionName"] for p in route["spec"]["parentRefs"]] == [gw.HTTP_LISTENER]
         assert config.gateway.reuse is None, "a reused Gateway's HTTP listener is its owner's"
-    used = {r["name"] for route in plan.objects("AIGatewayRoute") for rule in route["spec"]["rules"] for r in rule["backendRefs"]}
+    used = {r["name"] for route in plan.objects("AIGatewayRoute") for rule in route["spec"]["rules"] for r in rule["backendRefs"]
+            if r.get("kind") != "InferencePool"}
     assert used == set(named(plan, "AIServiceBackend"))
     assert {b["spec"]["backendRef"]["name"] for b in plan.objects("AIServiceBackend")} == set(named(plan, "Backend"))
     assert not plan.objects("Ingress")
@@ -353,6 +360,8 @@ def test_acme_solvers_are_reachable_from_the_gateway_only_with_http01(plan):
     assert not allowed(policies, pods["neighbour"], pods["solver"], gw.ACME_SOLVER_PORT)
     names = {p["metadata"]["name"] for p in policies if p["metadata"]["namespace"] == config.serving.namespace}
     resting = ["vllm-resting"] if any(model.rests_at_zero for model in config.models) else []
+    if plan.objects("InferencePool"):
+        resting.append("endpoint-picker")
     assert names == {"default-deny", "vllm", "model-cache-populate", *(["acme-http01-solver"] if http01 else []), *resting}
 
 

@@ -171,7 +171,17 @@ def test_monitoring_values_exist_in_the_charts(storage_class):
 # shows only part of it. The keys AI Gateway needs come from AI Gateway's own values files for this
 # chart (tests/data/charts/README.md), laid over the chart's, as `helm -f` would.
 AI_GATEWAY_EG_VALUES = ("ai-gateway-v1.1.0-envoy-gateway-values.yaml",
-                        "ai-gateway-v1.1.0-envoy-gateway-values-token-ratelimit-addon.yaml")
+                        "ai-gateway-v1.1.0-envoy-gateway-values-token-ratelimit-addon.yaml",
+                        "ai-gateway-v1.1.0-envoy-gateway-values-inference-pool-addon.yaml")
+
+
+def test_inference_pools_are_listed_as_ai_gateway_lists_them():
+    from components.core.gateway.values import envoy_gateway_values
+
+    addon = yaml.safe_load((CHARTS / AI_GATEWAY_EG_VALUES[2]).read_text())["config"]["envoyGateway"]["extensionManager"]
+    ours = envoy_gateway_values(SYSTEM, False, inference_pools=True)["config"]["envoyGateway"]["extensionManager"]
+    assert ours["backendResources"] == addon["backendResources"]
+    assert "backendResources" not in envoy_gateway_values(SYSTEM, False)["config"]["envoyGateway"]["extensionManager"]
 
 
 @pytest.mark.parametrize("rate_limits", [True, False])

@@ -42,6 +42,11 @@ FAST_TRANSFER_ENV = {"HF_XET_HIGH_PERFORMANCE": "1"}
 # The tag of envoyproxy/ai-gateway v1.1.0 examples/token_ratelimit/redis.yaml. Its entrypoint runs
 # redis-server as whatever non-root user it is started as (it only drops privileges when root), and
 # the only writable path, /data, is an emptyDir: a high uid avoids any clash with host users.
+# The Gateway API Inference Extension's endpoint picker, v1.5.0 (kubernetes-sigs/gateway-api-inference-extension
+# df9f8909; the last release that ships it, v1.6.0 moved it to llm-d/llm-d-router): distroless static,
+# user nonroot (65532); core/endpoint_picker.py.
+ENDPOINT_PICKER = Image("registry.k8s.io/gateway-api-inference-extension/epp", "v1.5.0")
+ENDPOINT_PICKER_UID = 65532
 REDIS = Image("docker.io/library/redis", "8.2.4-alpine3.22")
 REDIS_UID = REDIS_GID = 65532
 # envoyproxy/ratelimit build that AI Gateway v1.1.0 runs for token limits

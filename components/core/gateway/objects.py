@@ -258,13 +258,14 @@ def ai_service_backend(model: str, namespace: Any, labels: dict) -> dict:
 
 
 def ai_gateway_route(spec: GatewaySpec, model: str, served_name: str, namespace: Any, labels: dict,
-                     timeout_seconds: Optional[int] = None) -> dict:
+                     timeout_seconds: Optional[int] = None, backend: Optional[dict] = None) -> dict:
     """Requests for the host whose body names `served_name` go to the model's backend. AI Gateway
     generates an HTTPRoute of the same name (ai-gateway v1.1.0 internal/controller/ai_gateway_route.go:
     one rule per rule, plus a catch-all that answers unknown models), carrying the host, so that on a
     shared listener it answers for this host only (and `/v1/models` lists this host's models only);
     its default 60 s request timeout would cut long streams. `timeout_seconds`: the route's request
-    timeout when it is not the gateway's (a resting model's: its hold, then the gateway's)."""
+    timeout when it is not the gateway's (a resting model's: its hold, then the gateway's). `backend`:
+    the rule's backend when it is not the model's AIServiceBackend (its InferencePool)."""
     return {
         "apiVersion": AI_API_VERSION, "kind": "AIGatewayRoute",
         "metadata": _meta(model, namespace, labels),
@@ -275,7 +276,7 @@ def ai_gateway_route(spec: GatewaySpec, model: str, served_name: str, namespace:
             "rules": [{
                 "name": model,
                 "matches": [{"headers": [{"type": "Exact", "name": MODEL_HEADER, "value": served_name}]}],
-                "backendRefs": [{"name": model}],
+                "backendRefs": [backend or {"name": model}],
                 "timeouts": {"request": f"{timeout_seconds or spec.request_timeout_seconds}s"},
             }],
         },

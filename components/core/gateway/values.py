@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..catalog.images import ENVOY_RATELIMIT
+from ..endpoint_picker import BACKEND_RESOURCE
 from ..cluster import SystemPlacement
 from .objects import RATELIMIT_CONTAINER, REDIS_PASSWORD_KEY, REDIS_URL, ai_gateway_controller_host
 
@@ -16,10 +17,13 @@ AI_GATEWAY_EXTENSION_PORT = 1063
 """The AI Gateway controller's gRPC extension server (ai-gateway-helm values controller.service.ports)."""
 
 
-def envoy_gateway_values(system: SystemPlacement, rate_limits: bool, redis_auth_secret: Any = None) -> dict:
+def envoy_gateway_values(system: SystemPlacement, rate_limits: bool, redis_auth_secret: Any = None,
+                         inference_pools: bool = False) -> dict:
     """`redis_auth_secret`: with rate limits, the name of the Secret holding Redis's password, which
     the rate-limit service sends as REDIS_AUTH; the stack always passes it (without it the service
-    cannot authenticate, and every request passes unlimited, Envoy Gateway failing open)."""
+    cannot authenticate, and every request passes unlimited, Envoy Gateway failing open).
+    `inference_pools`: routes name InferencePools, which Envoy Gateway hands to AI Gateway's extension
+    server only when listed as backend resources (ai-gateway v1.1.0 examples/inference-pool)."""
     envoy_gateway: dict = {
         "gateway": {"controllerName": "gateway.envoyproxy.io/gatewayclass-controller"},
         "provider": {"type": "Kubernetes"},
@@ -34,6 +38,8 @@ def envoy_gateway_values(system: SystemPlacement, rate_limits: bool, redis_auth_
             "service": {"fqdn": {"hostname": ai_gateway_controller_host(), "port": AI_GATEWAY_EXTENSION_PORT}},
         },
     }
+    if inference_pools:
+        envoy_gateway["extensionManager"]["backendResources"] = [dict(BACKEND_RESOURCE)]
     if rate_limits:
         envoy_gateway["rateLimit"] = {"backend": {"type": "Redis", "redis": {"url": REDIS_URL}}}
         envoy_gateway["provider"]["kubernetes"] = {"rateLimitDeployment": {"patch": {

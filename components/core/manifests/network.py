@@ -53,7 +53,7 @@ def _policy(name: str, namespace: Any, labels: dict, pod_labels: dict, spec: dic
     }
 
 
-def _dns_egress() -> dict:
+def dns_egress() -> dict:
     return {"to": [CLUSTER_DNS.selector()],
             "ports": [{"protocol": protocol, "port": DNS_PORT} for protocol in ("UDP", "TCP")]}
 
@@ -63,19 +63,21 @@ def default_deny(namespace: Any, labels: dict) -> dict:
 
 
 def vllm_policy(namespace: Any, labels: dict, *, gateway: Peer, scrapers: Optional[Peer],
-                resting: Sequence[str] = (), name: str = "vllm") -> dict:
+                resting: Sequence[str] = (), name: str = "vllm", pickers: Optional[dict] = None) -> dict:
     """Selects every vLLM pod of the namespace by the label all models share, but those of the
-    `resting` models (their callers differ: see `serving_policies`)."""
+    `resting` models (their callers differ: see `serving_policies`). `pickers`: labels of the endpoint
+    pickers beside them, which read the pods' metrics on the same port."""
     sources = [gateway, *([scrapers] if scrapers is not None else [])]
     port = [{"protocol": "TCP", "port": vllm.PORT}]
+    local = [{"from": [{"podSelector": {"matchLabels": dict(pickers)}}], "ports": port}] if pickers else []
     selector: dict = {"matchLabels": {"app.kubernetes.io/name": vllm.COMPONENT}}
     if resting:
         selector["matchExpressions"] = [{"key": INSTANCE_LABEL, "operator": "NotIn", "values": sorted(resting)}]
     return _policy(name, namespace, labels, {}, {
         "podSelector": selector,
         "policyTypes": ["Ingress", "Egress"],
-        "ingress": [{"from": [source.selector()], "ports": port} for source in sources],
-        "egress": [_dns_egress()],
+        "ingress": [*({"from": [source.selector()], "ports": port} for source in sources), *local],
+        "egress": [dns_egress()],
     })
 
 
@@ -92,7 +94,7 @@ def populate_policy(namespace: Any, labels: dict) -> dict:
     internet = {"ipBlock": {"cidr": "0.0.0.0/0", "except": list(NOT_INTERNET)}}
     return _policy("model-cache-populate", namespace, labels, {"app.kubernetes.io/name": cache.COMPONENT}, {
         "policyTypes": ["Ingress", "Egress"],
-        "egress": [_dns_egress(), {"to": [internet], "ports": [{"protocol": "TCP", "port": HTTPS_PORT}]}],
+        "egress": [dns_egress(), {"to": [internet], "ports": [{"protocol": "TCP", "port": HTTPS_PORT}]}],
     })
 
 
@@ -105,12 +107,18 @@ def acme_solver_policy(namespace: Any, labels: dict, *, gateway: Peer, solver_la
 
 def serving_policies(namespace: Any, labels: dict, *, gateway: Peer, scrapers: Optional[Peer],
                      acme_solver: Optional[tuple[dict, int]] = None, resting: Sequence[str] = (),
-                     interceptor: Optional[Peer] = None) -> list[dict]:
+                     interceptor: Optional[Peer] = None, pickers: bool = False) -> list[dict]:
     """`acme_solver`: the solver pods' labels and port, when certificates come by HTTP-01. `resting`:
-    models that rest at zero, called by `interceptor` (KEDA's) instead of the gateway."""
+    models that rest at zero, called by `interceptor` (KEDA's) instead of the gateway. `pickers`:
+    endpoint pickers run in the namespace (gateway -> picker -> the models' metrics)."""
+    from ..endpoint_picker import PODS, network_policy
+
     policies = [default_deny(namespace, labels),
-                vllm_policy(namespace, labels, gateway=gateway, scrapers=scrapers, resting=resting),
+                vllm_policy(namespace, labels, gateway=gateway, scrapers=scrapers, resting=resting,
+                            pickers=PODS if pickers else None),
                 populate_policy(namespace, labels)]
+    if pickers:
+        policies.append(network_policy(namespace, labels, gateway=gateway, scrapers=scrapers))
     if resting:
         if interceptor is None:
             raise ValueError("models rest at zero: the interceptor that calls them must be given")

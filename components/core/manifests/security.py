@@ -38,6 +38,8 @@ TAG_NOT_DIGEST = ("CKV_K8S_43", "images are pinned to release tags in components
                   "models[].image to tag@sha256:... to pin a digest (none can be resolved offline at preview)")
 IMAGE_USER = ("CKV_K8S_40", f"runs as uid {RUN_AS}, the vLLM image's own user, which owns the model files on the "
               "shared cache volume (EFS access points are created for it)")
+API_TOKEN = ("CKV_K8S_38", "the endpoint picker watches its model's pods and InferencePool through the Kubernetes API "
+             "(a Role on pods and inferencepools, read only): it needs its service account token")
 WRITABLE_ROOT = ("CKV_K8S_22", "vLLM, Triton and torch.compile write caches outside HOME and /tmp in places not yet "
                  "mapped on a real cluster; the root filesystem stays writable, with no privilege escalation")
 
