@@ -115,6 +115,10 @@ class Gateway(pulumi.ComponentResource):
         if args.spec.issues_certificate:
             self._create_tls(name, args, labels, gateway_crds)
         interceptor = self._create_interceptor(name, args, labels) if args.resting else None
+        if args.resting and args.scrapers is not None and args.spec.reuse is None and args.serving_namespace is not None:
+            peer = objects.proxy_peer(args.spec, args.serving_namespace)
+            self._custom(f"{name}-envoy-monitor", resting.envoy_pod_monitor(peer.namespace, peer.pod_labels, labels),
+                         [*args.keda_ready, *gateway_crds])
         self._create_routes(name, args, labels, after=ai_crds, interceptor=interceptor)
         self.api_keys = self._create_policies(name, args, labels, gateway_crds)
         self.url = f"https://{args.spec.host}/v1"

@@ -12,6 +12,7 @@ import pulumi_kubernetes as k8s
 
 from ..core.labels import CostLabels, PART_OF
 from ..core.manifests.cache import POPULATE_SCRIPT, TOKEN_KEY
+from ..core import endpoint_picker
 from ..core.manifests import network
 from ..core.manifests.network import Peer
 from ..core.manifests.security import namespace_labels
@@ -73,9 +74,14 @@ class ServingNamespace(pulumi.ComponentResource):
         self.scripts_configmap = scripts.metadata.name
         self.hf_token_secret = self._create_token_secret(name, args, common)
         if args.gateway is not None:
-            for policy in network.serving_policies(self.namespace, common, gateway=args.gateway, scrapers=args.scrapers,
-                                                   acme_solver=args.acme_solver, resting=args.resting,
-                                                   interceptor=args.interceptor, pickers=args.pickers):
+            policies = network.serving_policies(self.namespace, common, gateway=args.gateway, scrapers=args.scrapers,
+                                                acme_solver=args.acme_solver, resting=args.resting,
+                                                interceptor=args.interceptor,
+                                                pickers=endpoint_picker.PODS if args.pickers else None)
+            if args.pickers:
+                policies.append(endpoint_picker.network_policy(self.namespace, common, gateway=args.gateway,
+                                                               scrapers=args.scrapers))
+            for policy in policies:
                 k8s.networking.v1.NetworkPolicy(f"{name}-netpol-{policy['metadata']['name']}", **resource_kwargs(policy),
                                                 opts=child(self))
         self.register_outputs({"namespace": self.namespace, "scripts_configmap": self.scripts_configmap})

@@ -191,3 +191,20 @@ def test_a_reused_gateway_with_rate_limits_refuses_a_resting_model(tmp_path):
     assert config.models[0].name not in [ref["name"] for ref in main["spec"]["targetRefs"]]
     assert "mergeType" not in route["spec"] and route["spec"]["retry"] == main["spec"]["retry"]
     assert route["spec"]["timeout"]["http"]["streamIdleTimeout"] == "1230s"
+
+
+def test_refusals_by_the_queue_are_counted_where_they_happen(plan):
+    """Envoy's circuit breaker refuses past the queue (429 to clients): its proxies are scraped, on the
+    port and path Envoy Gateway v1.8.3 gives them, and the dashboard counts the model's cluster."""
+    from components.core.catalog import metrics
+    from components.core.monitoring.dashboards import vllm_dashboard, expressions
+
+    config = stack_config(plan.stack)
+    peer = gw.proxy_peer(config.gateway, config.serving.namespace)
+    (monitor,) = plan.objects("PodMonitor")
+    assert monitor["metadata"]["namespace"] == peer.namespace
+    assert monitor["spec"]["selector"]["matchLabels"] == peer.pod_labels
+    assert monitor["spec"]["podMetricsEndpoints"] == [{"port": "metrics", "path": "/stats/prometheus", "interval": "15s"}]
+    resting_names = [m.name for m in config.models if m.rests_at_zero]
+    refused = [e for e in expressions(vllm_dashboard(config.serving.namespace, resting_names)) if str(metrics.ENVOY_OVERFLOW) in e]
+    assert refused and all(f"httproute/{config.serving.namespace}/({'|'.join(sorted(resting_names))})/rule/" in e for e in refused)

@@ -183,3 +183,10 @@ INTERCEPTOR_REQUESTS = Metric("interceptor_request_count_total", "counter", REQU
 INTERCEPTOR_HOLD_TIMEOUT_CODE = "504"
 """What the interceptor answers a request still held when its route's readiness timeout ends."""
 
+# Envoy 1.38 (Envoy Gateway v1.8.3's proxies: container port `metrics` 19001, path /stats/prometheus,
+# internal/infrastructure/kubernetes/proxy/resource.go): per upstream cluster, named by Envoy Gateway
+# `<route kind>/<namespace>/<route>/rule/<index>` (internal/gatewayapi/helpers.go irRouteDestinationName).
+ENVOY_OVERFLOW = Metric("envoy_cluster_upstream_rq_pending_overflow", "counter", REQUESTS)
+"""Requests the cluster's circuit breaker refused (a resting model's queue full: 429 to the client)."""
+ENVOY_CLUSTER_LABEL = "envoy_cluster_name"
+

@@ -103,3 +103,19 @@ def resting_traffic(spec: GatewaySpec, served_name: str, cold: ColdStart) -> dic
         "circuitBreaker": {"maxParallelRequests": queue, "maxPendingRequests": queue},
         "responseOverride": response_overrides(served_name, cold, queue),
     }
+
+
+ENVOY_METRICS_PORT, ENVOY_STATS_PATH = "metrics", "/stats/prometheus"
+"""The Envoy proxies' Prometheus endpoint, as Envoy Gateway v1.8.3 names it on their pods."""
+
+
+def envoy_pod_monitor(namespace: str, pod_labels: dict, labels: dict) -> dict:
+    """The gateway's Envoy pods, scraped for what their circuit breakers refuse: a resting model's
+    queue is one, and its refusals (429 to clients) are counted nowhere else."""
+    return {
+        "apiVersion": "monitoring.coreos.com/v1", "kind": "PodMonitor",
+        "metadata": {"name": "llmstack-envoy", "namespace": namespace, "labels": labels},
+        "spec": {"selector": {"matchLabels": dict(pod_labels)},
+                 "podMetricsEndpoints": [{"port": ENVOY_METRICS_PORT, "path": ENVOY_STATS_PATH, "interval": "15s"}]},
+    }
+

@@ -107,18 +107,14 @@ def acme_solver_policy(namespace: Any, labels: dict, *, gateway: Peer, solver_la
 
 def serving_policies(namespace: Any, labels: dict, *, gateway: Peer, scrapers: Optional[Peer],
                      acme_solver: Optional[tuple[dict, int]] = None, resting: Sequence[str] = (),
-                     interceptor: Optional[Peer] = None, pickers: bool = False) -> list[dict]:
+                     interceptor: Optional[Peer] = None, pickers: Optional[dict] = None) -> list[dict]:
     """`acme_solver`: the solver pods' labels and port, when certificates come by HTTP-01. `resting`:
     models that rest at zero, called by `interceptor` (KEDA's) instead of the gateway. `pickers`:
-    endpoint pickers run in the namespace (gateway -> picker -> the models' metrics)."""
-    from ..endpoint_picker import PODS, network_policy
-
+    labels of the endpoint pickers beside the models, which read their metrics (the pickers' own
+    policy is endpoint_picker.network_policy)."""
     policies = [default_deny(namespace, labels),
-                vllm_policy(namespace, labels, gateway=gateway, scrapers=scrapers, resting=resting,
-                            pickers=PODS if pickers else None),
+                vllm_policy(namespace, labels, gateway=gateway, scrapers=scrapers, resting=resting, pickers=pickers),
                 populate_policy(namespace, labels)]
-    if pickers:
-        policies.append(network_policy(namespace, labels, gateway=gateway, scrapers=scrapers))
     if resting:
         if interceptor is None:
             raise ValueError("models rest at zero: the interceptor that calls them must be given")

@@ -127,6 +127,11 @@ def resting_panels(namespace: str, resting: Sequence[str]) -> list[Panel]:
               "Retry-After (ModelWakeTimedOut).",
               (per_second(m.INTERCEPTOR_REQUESTS, "route_name",
                           f'{{route_namespace="{namespace}",code="{m.INTERCEPTOR_HOLD_TIMEOUT_CODE}"}}', "{{route_name}}"),)),
+        Panel("Requests refused by a model's queue", "Past scaleToZero.queueLength (its share on each gateway proxy); "
+              "clients got 429 with Retry-After.",
+              (per_second(m.ENVOY_OVERFLOW, m.ENVOY_CLUSTER_LABEL,
+                          f'{{{m.ENVOY_CLUSTER_LABEL}=~"httproute/{namespace}/({names})/rule/.*"}}',
+                          f"{{{{{m.ENVOY_CLUSTER_LABEL}}}}}"),)),
     ]
 
 
