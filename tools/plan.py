@@ -307,8 +307,10 @@ def gateway_summary(objects: list[dict]) -> list[str]:
         for rule in route["spec"]["rules"]:
             model = rule["matches"][0]["headers"][0]["value"]
             name = route["metadata"]["name"]
-            hold = f"  held up to {held[name]} at zero (KEDA's interceptor)" if name in held else ""
-            lines.append(f"  route {name:<20} model={model}  timeout={rule['timeouts']['request']}{hold}")
+            via = f"  held up to {held[name]} at zero (KEDA's interceptor)" if name in held else ""
+            if any(ref.get("kind") == "InferencePool" for ref in rule["backendRefs"]):
+                via = "  pod picked by prefix cache (InferencePool, endpoint picker)"
+            lines.append(f"  route {name:<20} model={model}  timeout={rule['timeouts']['request']}{via}")
     limits: dict[str, list[str]] = {}
     for policy in by_kind.get("BackendTrafficPolicy", []):
         for rule in policy["spec"].get("rateLimit", {}).get("global", {}).get("rules", []):

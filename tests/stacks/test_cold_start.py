@@ -208,3 +208,14 @@ def test_refusals_by_the_queue_are_counted_where_they_happen(plan):
     resting_names = [m.name for m in config.models if m.rests_at_zero]
     refused = [e for e in expressions(vllm_dashboard(config.serving.namespace, resting_names)) if str(metrics.ENVOY_OVERFLOW) in e]
     assert refused and all(f"httproute/{config.serving.namespace}/({'|'.join(sorted(resting_names))})/rule/" in e for e in refused)
+
+
+def test_the_plan_states_the_wake_and_what_resting_saves():
+    """prod's qwen3-8b-fp8: one L40S of a g6e.12xlarge (4 GPUs at $10.49264/h in us-east-2), an hour's idle window."""
+    from tools.plan import capacity_summary
+
+    summary = capacity_summary(load_stack("prod"))
+    assert ("    rests at zero after 3600s idle; wakes in ~1200s (a GPU node, the image, its start-up budget), holding "
+            "requests up to 1200s, 50 at most") in summary
+    assert (f"    each hour at rest saves 1 GPU-hour(s) (${10.49264 / 4:.2f} at its pool's price); each wake keeps it up at "
+            f"least its idle window, 1.0 GPU-hour(s) (${10.49264 / 4:.2f} at its pool's price)") in summary
