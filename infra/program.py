@@ -101,7 +101,8 @@ def _network(config: StackConfig, plan: StackPlan) -> dict:
         "acme_solver": (gateway_objects.ACME_SOLVER_LABELS, gateway_objects.ACME_SOLVER_PORT) if config.gateway.http01 else None,
         "resting": resting,
         "interceptor": keda_http.INTERCEPTOR if resting else None,
-        "pickers": config.gateway.reuse is None and any(endpoint_picker.routed_by_picker(m.replicas.max) for m in config.models),
+        "pickers": endpoint_picker.gateway_routes_pools(config.gateway)
+        and any(endpoint_picker.routed_by_picker(m.replicas.max) for m in config.models),
     }
 
 
@@ -142,6 +143,7 @@ def build_serving(config: StackConfig, plan: StackPlan, platform: Platform, name
 
 def build_gateway(config: StackConfig, plan: StackPlan, platform: Platform, namespace: ServingNamespace,
                   served: dict[str, VllmModel], monitoring: Optional[Monitoring] = None) -> Gateway:
+    existing = config.monitoring.reuse.prometheus if config.monitoring is not None else None
     models = [RoutedModel(name=name, served_name=model.served_model_name, port=vllm_manifests.PORT,
                           cold_start=plan.models[name].cold_start, max_num_seqs=plan.models[name].max_num_seqs,
                           replicas_max=plan.models[name].model.replicas.max)
@@ -154,6 +156,7 @@ def build_gateway(config: StackConfig, plan: StackPlan, platform: Platform, name
         serving_namespace=config.serving.namespace,
         keda_ready=list(monitoring.crds_ready) if monitoring is not None else [],
         scrapers=_scrapers(config) if _monitored(config) else None,
+        monitor_labels=dict(existing.service_monitor_labels) if existing is not None else {},
     ), platform.resource_options())
     pulumi.export("url", gateway.url)
     pulumi.export("apiKeys", gateway.api_keys)

@@ -87,6 +87,11 @@ def routed_by_picker(replicas_max: int) -> bool:
     return replicas_max > 1
 
 
+def gateway_routes_pools(spec: Any) -> bool:
+    """The stack's own Gateway does (the stack configures it); a reused one when its owner says so."""
+    return spec.reuse is None or spec.reuse.inference_pools
+
+
 def inference_pool(model: str, namespace: Any, labels: dict) -> dict:
     return {
         "apiVersion": POOL_API_VERSION, "kind": "InferencePool",

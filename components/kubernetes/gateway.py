@@ -75,6 +75,8 @@ class GatewayArgs(ComponentArgs):
     add-on scales its interceptor with a ScaledObject of its own."""
     scrapers: Optional[Peer] = None
     """The Prometheus pods that scrape the interceptor, with monitoring."""
+    monitor_labels: dict[str, str] = {}
+    """Labels a reused Prometheus selects ServiceMonitors (and PodMonitors) by."""
 
     @property
     def resting(self) -> list[RoutedModel]:
@@ -83,8 +85,8 @@ class GatewayArgs(ComponentArgs):
     @property
     def picked(self) -> list[RoutedModel]:
         """Models routed through an InferencePool and its endpoint picker: those with several replicas,
-        on the stack's own Gateway (a reused one's Envoy Gateway would have to list InferencePools)."""
-        if self.spec.reuse is not None:
+        on the stack's own Gateway, or a reused one whose Envoy Gateway lists InferencePools."""
+        if not endpoint_picker.gateway_routes_pools(self.spec):
             return []
         return [model for model in self.models if endpoint_picker.routed_by_picker(model.replicas_max)]
 
@@ -111,13 +113,15 @@ class Gateway(pulumi.ComponentResource):
         else:
             # The cluster's Gateway: its Envoy Gateway and AI Gateway hold the CRDs; nothing to wait for.
             gateway_crds = ai_crds = after
-            self._warn_unpicked(args)
+            if not args.picked:
+                self._warn_unpicked(args)
         if args.spec.issues_certificate:
             self._create_tls(name, args, labels, gateway_crds)
         interceptor = self._create_interceptor(name, args, labels) if args.resting else None
         if args.resting and args.scrapers is not None and args.spec.reuse is None and args.serving_namespace is not None:
             peer = objects.proxy_peer(args.spec, args.serving_namespace)
-            self._custom(f"{name}-envoy-monitor", resting.envoy_pod_monitor(peer.namespace, peer.pod_labels, labels),
+            monitor = resting.envoy_pod_monitor(peer.namespace, peer.pod_labels, {**labels, **args.monitor_labels})
+            self._custom(f"{name}-envoy-monitor", monitor,
                          [*args.keda_ready, *gateway_crds])
         self._create_routes(name, args, labels, after=ai_crds, interceptor=interceptor)
         self.api_keys = self._create_policies(name, args, labels, gateway_crds)
@@ -168,7 +172,8 @@ class Gateway(pulumi.ComponentResource):
                 pulumi.log.warn(
                     f"{model.name}: its replicas are chosen by the reused Gateway's load balancing, not by prefix cache: "
                     "an InferencePool route needs the cluster's Envoy Gateway to list InferencePool among its extension "
-                    "manager's backendResources and the InferencePool CRD, which the stack cannot check", resource=self)
+                    "manager's backendResources and the InferencePool CRD; once it does, set gateway.reuse.inferencePools",
+                    resource=self)
 
     def _create_pickers(self, name: str, args: GatewayArgs, labels: dict, after: list) -> None:
         """Per model with several replicas: its endpoint picker and the InferencePool that names it."""
@@ -184,7 +189,8 @@ class Gateway(pulumi.ComponentResource):
             if args.scrapers is not None and args.serving_namespace is not None:
                 target = ScrapeTarget(endpoint_picker.name(model.name), args.serving_namespace,
                                       endpoint_picker.picker_labels(model.name), "http-metrics")
-                self._custom(f"{name}-{model.name}-epp-monitor", target_service_monitor(target, labels=labels), args.keda_ready)
+                self._custom(f"{name}-{model.name}-epp-monitor",
+                             target_service_monitor(target, labels={**attributed, **args.monitor_labels}), args.keda_ready)
 
     def _create_ai_gateway(self, name: str, args: GatewayArgs, labels: dict, after: list,
                            envoy: pulumi.Resource) -> pulumi.Resource:
@@ -255,7 +261,8 @@ class Gateway(pulumi.ComponentResource):
             k8s.core.v1.Service(f"{name}-keda-http-metrics", **resource_kwargs(service), opts=child(self, depends_on=[namespace]))
             target = ScrapeTarget(keda_http.METRICS_SERVICE, keda_http.NAMESPACE, service["metadata"]["labels"],
                                   keda_http.METRICS_PORT_NAME)
-            self._custom(f"{name}-keda-http-monitor", target_service_monitor(target, labels=labels), [namespace, *args.keda_ready])
+            self._custom(f"{name}-keda-http-monitor", target_service_monitor(target, labels={**labels, **args.monitor_labels}),
+                         [namespace, *args.keda_ready])
         return add_on
 
     @staticmethod

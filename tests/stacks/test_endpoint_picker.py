@@ -14,9 +14,6 @@ from components.core.manifests.vllm import PORT as VLLM_PORT
 from tests.conftest import ALL_STACKS, dependencies, stack_config
 from tests.netpol import External, Pod, allowed
 
-OWN_GATEWAY = [s for s in ALL_STACKS if stack_config(s).gateway.reuse is None]
-
-
 @pytest.fixture(params=ALL_STACKS)
 def plan(request, plans):
     return plans[request.param]
@@ -32,11 +29,11 @@ def test_every_model_with_several_replicas_is_routed_by_its_endpoint_picker(plan
     for model in config.models:
         (rule,) = routes[model.name]["spec"]["rules"]
         (ref,) = rule["backendRefs"]
-        picked = config.gateway.reuse is None and model.replicas.max > 1
+        picked = epp.gateway_routes_pools(config.gateway) and model.replicas.max > 1
         assert (ref == epp.pool_backend_ref(model.name)) == picked, model.name
         assert (model.name in pools) == picked, model.name
     assert set(pools) <= {m.name for m in config.models}
-    if any(m.replicas.max > 1 for m in config.models) and config.gateway.reuse is None:
+    if any(m.replicas.max > 1 for m in config.models) and epp.gateway_routes_pools(config.gateway):
         assert pools, "a stack with multi-replica models and its own Gateway routes them by prefix cache"
 
 
@@ -77,6 +74,11 @@ def test_each_pool_selects_its_models_pods_and_names_a_picker_that_answers(plan)
 def test_envoy_gateway_hands_pools_to_ai_gateway_after_their_crd(plan):
     if not plan.objects("InferencePool"):
         pytest.skip("no pools in this stack")
+    if stack_config(plan.stack).gateway.reuse is not None:
+        # The owner's Envoy Gateway and CRD (gateway.reuse.inferencePools): nothing of the sort is installed.
+        assert not [r for r in plan.resources if r["type"].startswith(("kubernetes:helm.sh/", "kubernetes:apiextensions"))
+                    and ("gateway" in r["name"] or "inferencepool" in r["name"])]
+        return
     values = yaml.safe_load((plan.path / "releases" / f"{ENVOY_GATEWAY.namespace}-{ENVOY_GATEWAY.name}.yaml").read_text())
     assert values["values"]["config"]["envoyGateway"]["extensionManager"]["backendResources"] == [epp.BACKEND_RESOURCE]
     by_name = {r["name"]: r for r in plan.resources}

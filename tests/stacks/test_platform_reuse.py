@@ -42,8 +42,10 @@ def test_reused_parts_are_not_installed(shared):
 
 def test_objects_that_depend_on_reused_parts_are_wired_to_them(shared):
     existing = stack_config(STACK).monitoring.reuse.prometheus
-    (monitor,) = shared.objects("ServiceMonitor")
-    assert monitor["metadata"]["labels"].items() >= existing.service_monitor_labels.items()
+    monitors = shared.objects("ServiceMonitor")
+    assert {m["metadata"]["name"] for m in monitors} == {"qwen3-8b-fp8", "qwen3-8b-fp8-epp"}, "the model and its picker"
+    for monitor in monitors:
+        assert monitor["metadata"]["labels"].items() >= existing.service_monitor_labels.items()
     (rule,) = shared.objects("PrometheusRule")
     assert rule["metadata"]["namespace"] == existing.namespace
     assert rule["metadata"]["labels"].items() >= existing.rule_labels.items()

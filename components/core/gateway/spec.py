@@ -144,6 +144,10 @@ class ExistingGateway(Spec):
         "its Envoy Gateway has a global rate limit backend (config.envoyGateway.rateLimit.backend): tenants' "
         "limits need one"))
     proxies: GatewayProxies = pydantic.Field(default_factory=GatewayProxies, description="its Envoy pods")
+    inference_pools: bool = pydantic.Field(default=False, description=(
+        "its Envoy Gateway lists InferencePool (inference.networking.k8s.io/v1) among its extension manager's "
+        "backendResources, and the InferencePool CRD was installed before its AI Gateway started: models with "
+        "several replicas are then routed by prefix cache here too; unset, they are balanced by Envoy"))
 
     def proxy_pod_labels(self) -> dict[str, str]:
         if self.proxies.pod_labels is not None:
