@@ -217,7 +217,7 @@ def gateway_problems(config: StackConfig) -> list[Problem]:
                     "0 on a reused Gateway with rate limits (tenants " + ", ".join(limited) + "): a model at rest needs a "
                     "traffic policy of its own on its route, which on a Gateway the stack does not own cannot merge into "
                     "the one holding the tenants' limits, and Envoy Gateway counts limits per policy: each tenant would "
-                    "get its limits again on this model. Use replicas.min: 1, or the stack's own Gateway")))
+                    "get its limits again on this model. Use replicas.min: 1 without scaleToZero, or the stack's own Gateway")))
     issuer = config.gateway.tls.issuer
     if isinstance(issuer, AcmeIssuer) and issuer.challenge == "dns01-cloudflare" and config.cloudflare_api_token is None:
         problems.append(Problem("gateway.tls.issuer.challenge", "dns01-cloudflare needs a Cloudflare API token "

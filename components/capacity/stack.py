@@ -102,11 +102,11 @@ def resting_problems(model: ModelSpec, cluster: ClusterSpec, path: str, can_auto
             f"{model.replicas.max} with replicas.min 0: a model that rests at zero serves from one replica. Its requests "
             "pass through KEDA's interceptor, which holds them while it starts but cannot pick the replica holding a "
             "prompt's prefix cache (holding them in the endpoint picker instead is unproven past AI Gateway's 300 s "
-            "ext_proc timeout). Use replicas.max: 1, or replicas.min: 1 to keep it warm and route its replicas by prefix cache")))
+            "ext_proc timeout). Use replicas.max: 1, or replicas.min: 1 without scaleToZero to keep it warm and route its replicas by prefix cache")))
     if not can_autoscale:
         problems.append(Problem(f"{path}.replicas.min", (
             "0 needs KEDA to wake the model on its first request, and KEDA comes with monitoring (installed, or the "
-            "cluster's with monitoring.reuse.keda): enable `monitoring`, or use replicas.min: 1")))
+            "cluster's with monitoring.reuse.keda): enable `monitoring`, or use replicas.min: 1 without scaleToZero")))
     klass = cluster.storage_class(model.cache.storage_class)
     if klass is not None and "ReadWriteMany" not in klass.access_modes:
         shared = ", ".join(c.name for c in cluster.storage_classes if "ReadWriteMany" in c.access_modes) or "none in this cluster"

@@ -178,7 +178,7 @@ def test_a_reused_gateway_with_rate_limits_refuses_a_resting_model(tmp_path):
         "models[0].replicas.min: 0 on a reused Gateway with rate limits (tenants search-api): a model at rest needs a "
         "traffic policy of its own on its route, which on a Gateway the stack does not own cannot merge into the one "
         "holding the tenants' limits, and Envoy Gateway counts limits per policy: each tenant would get its limits "
-        "again on this model. Use replicas.min: 1, or the stack's own Gateway"]
+        "again on this model. Use replicas.min: 1 without scaleToZero, or the stack's own Gateway"]
 
     def unlimited(config):
         resting(config)

@@ -70,7 +70,7 @@ def test_an_idle_window_shorter_than_the_cold_start_is_refused_with_the_least_th
 def test_a_resting_model_serves_from_one_replica():
     problem = only(check_models([spec(replicas={"min": 0, "max": 3})], CLUSTER))
     assert problem.path == "models[0].replicas.max"
-    assert "Use replicas.max: 1, or replicas.min: 1" in problem.message
+    assert "Use replicas.max: 1, or replicas.min: 1 without scaleToZero" in problem.message
 
 
 def test_a_resting_model_needs_a_shared_cache():
@@ -95,3 +95,22 @@ def test_settings_out_of_range_are_refused_by_the_spec(field, value):
     with pytest.raises(Exception) as raised:
         spec(scaleToZero={field: value})
     assert f"scaleToZero.{field}" in str(raised.value)
+
+
+@pytest.mark.parametrize("broken, fixes", [
+    ({"replicas": {"min": 0, "max": 3}, "scaleToZero": {"queueLength": 5}},
+     [{"replicas": {"min": 0, "max": 1}}, {"replicas": {"min": 1, "max": 3}, "scaleToZero": None}]),
+    ({"scaleToZero": {"idleSeconds": 600}}, [{"scaleToZero": {"idleSeconds": 1200}}]),
+    ({"cache": {"storageClass": "ebs", "size": "20Gi"}}, [{"cache": {"storageClass": "efs", "size": "20Gi"}}]),
+])
+def test_every_option_an_error_offers_passes_when_applied(broken, fixes):
+    assert check_models([spec(**broken)], CLUSTER)
+    for fix in fixes:
+        fixed = {**broken, **fix}
+        fixed = {key: value for key, value in fixed.items() if value is not None}
+        assert check_models([spec(**fixed)], CLUSTER) == [], fix
+
+
+def test_without_an_autoscaler_the_offered_warm_model_passes():
+    assert plan_stack([spec(scaleToZero={"queueLength": 5})], CLUSTER, can_autoscale=False).problems
+    assert plan_stack([spec(replicas={"min": 1, "max": 1})], CLUSTER, can_autoscale=False).problems == []
