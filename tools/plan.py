@@ -229,7 +229,9 @@ def platform_parts(config: Any) -> list[str]:
     from components.azure.spec import AksClusterSpec
     from components.gcp.spec import GkeClusterSpec
 
-    from components.core.catalog.charts import AI_GATEWAY, ENVOY_GATEWAY
+    from components.core import endpoint_picker
+    from components.core.catalog.charts import AI_GATEWAY, ENVOY_GATEWAY, KEDA_HTTP_ADD_ON
+    from components.core.catalog.images import ENDPOINT_PICKER
 
     gateway = config.gateway
     cert_manager = gateway.tls.cert_manager
@@ -250,6 +252,16 @@ def platform_parts(config: Any) -> list[str]:
         ("GPU Operator", _gpu_operator_part(config.cluster, (EksClusterSpec, AksClusterSpec), GkeClusterSpec,
                                             GPU_OPERATOR.version, DCGM_EXPORTER.version)),
     ]
+    resting = [m.name for m in config.models if m.rests_at_zero]
+    if resting:
+        rows.append(("KEDA HTTP add-on", f"installed ({KEDA_HTTP_ADD_ON.version}; holds requests for {', '.join(resting)} "
+                                         "while they wake from zero)"))
+    picked = [m.name for m in config.models if endpoint_picker.routed_by_picker(m.replicas.max)]
+    if picked:
+        rows.append(("endpoint pickers", f"one per model ({ENDPOINT_PICKER.tag}; {', '.join(picked)})"
+                     + ("; InferencePool CRD installed" if reused is None else "")
+                     if endpoint_picker.gateway_routes_pools(gateway)
+                     else "off: the reused Gateway does not route InferencePools (gateway.reuse.inferencePools)"))
     lines = ["platform parts:", *(f"  {part:<30} {state}" for part, state in rows)]
     if reused is not None:
         lines += [f"  the reused Gateway must: {need}" for need in reused_gateway_needs(config)]
@@ -284,6 +296,9 @@ def reused_gateway_needs(config: Any) -> list[str]:
                      "(the stack's ReferenceGrant allows it)")
     if any(t.rate_limits for t in gateway.tenants):
         needs.append("keep its global rate limit backend (tenants' limits are counted there)")
+    if reused.inference_pools:
+        needs.append("list InferencePool (inference.networking.k8s.io/v1) among its Envoy Gateway's extension manager "
+                     "backendResources, with the InferencePool CRD installed before its AI Gateway started")
     needs.append("send TCP keepalives on that listener well inside its load balancer's idle timeout, so quiet "
                  "streams keep their connection (the routes set their own timeouts and request buffer)")
     return needs

@@ -219,3 +219,13 @@ def test_the_plan_states_the_wake_and_what_resting_saves():
             "requests up to 1200s, 50 at most") in summary
     assert (f"    each hour at rest saves 1 GPU-hour(s) (${10.49264 / 4:.2f} at its pool's price); each wake keeps it up at "
             f"least its idle window, 1.0 GPU-hour(s) (${10.49264 / 4:.2f} at its pool's price)") in summary
+
+
+def test_the_plan_lists_the_parts_these_paths_install():
+    from tools.plan import platform_parts
+
+    prod = "\n".join(platform_parts(stack_config("prod")))
+    assert "KEDA HTTP add-on               installed (0.15.0; holds requests for qwen3-8b-fp8 while they wake from zero)" in prod
+    assert "endpoint pickers               one per model (v1.5.0; qwen3-8b, qwen-coder-32b); InferencePool CRD installed" in prod
+    dev = "\n".join(platform_parts(stack_config("dev")))
+    assert "KEDA HTTP add-on" not in dev and "endpoint pickers" not in dev
