@@ -39,7 +39,7 @@ prometheus-tools: ## fetch promtool and amtool into .tools/bin unless they are t
 	$(PYTHON) tools/prometheus_tools.py
 
 test: install checkov prometheus-tools ## run the whole test suite (what CI runs)
-	CHECKOV=$(CHECKOV_VENV)/bin/checkov $(BIN)/python -m pytest
+	CHECKOV=$(CHECKOV_VENV)/bin/checkov $(BIN)/python -m pytest -n auto
 
 plan: install ## offline plan of STACK (default dev) into build/STACK; prints a summary (ARGS="--stack-file F --out D")
 	$(BIN)/python -m tools.plan --stack $(STACK) $(ARGS)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import fcntl
 import os
 import subprocess
 import sys
@@ -61,10 +62,26 @@ def load_plan(stack: str, out: Path) -> Plan:
 
 
 @pytest.fixture(scope="session")
-def plans(tmp_path_factory) -> dict[str, Plan]:
+def plans(request, tmp_path_factory) -> dict[str, Plan]:
     """The offline plan of every stack, produced by the same command as `make plan`, one process per
-    CPU at a time (each plan is a separate program run, so they do not share state)."""
-    outs = {stack: tmp_path_factory.mktemp(f"plan-{stack}") for stack in ALL_STACKS}
+    CPU at a time (each plan is a separate program run, so they do not share state). With test workers
+    (pytest-xdist), the first to get here plans and the others wait for it and read its plans."""
+    if not hasattr(request.config, "workerinput"):
+        return _plan_all(tmp_path_factory.mktemp("plans"))
+    shared = tmp_path_factory.getbasetemp().parent / "plans"
+    with open(f"{shared}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (shared / "done").exists():
+            return {stack: load_plan(stack, shared / stack) for stack in ALL_STACKS}
+        result = _plan_all(shared)
+        (shared / "done").touch()
+        return result
+
+
+def _plan_all(root: Path) -> dict[str, Plan]:
+    outs = {stack: root / stack for stack in ALL_STACKS}
+    for out in outs.values():
+        out.mkdir(parents=True, exist_ok=True)
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         procs = dict(zip(ALL_STACKS, pool.map(lambda stack: run_plan(stack, outs[stack], EXTRA_STACKS.get(stack)), ALL_STACKS)))
     result = {}
@@ -86,9 +103,37 @@ def stack_config(stack: str):
     return load_config(stack, EXTRA_STACKS.get(stack))
 
 
+REPORTS = (("capacity_report", "capacity estimator vs reality"), ("checkov_report", "checkov scan of every stack"))
+
+
+def pytest_sessionfinish(session):
+    """A test worker (pytest-xdist) hands its reports to the controller, which prints them."""
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        for attribute, _ in REPORTS:
+            if getattr(session.config, attribute, None):
+                output[attribute] = list(getattr(session.config, attribute))
+
+
+def pytest_configure(config):
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_WorkerReports(config))
+
+
+class _WorkerReports:
+    def __init__(self, config):
+        self.config = config
+
+    def pytest_testnodedown(self, node, error):
+        for attribute, _ in REPORTS:
+            lines = getattr(node, "workeroutput", {}).get(attribute)
+            if lines:
+                setattr(self.config, attribute, [*getattr(self.config, attribute, []), *lines])
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     """Print the capacity estimator's error figures against real vLLM logs and the checkov summary, when those tests ran."""
-    for attribute, title in (("capacity_report", "capacity estimator vs reality"), ("checkov_report", "checkov scan of every stack")):
+    for attribute, title in REPORTS:
         lines = getattr(config, attribute, None)
         if lines:
             terminalreporter.write_sep("-", title)
