@@ -117,12 +117,7 @@ class Gateway(pulumi.ComponentResource):
                 self._warn_unpicked(args)
         if args.spec.issues_certificate:
             self._create_tls(name, args, labels, gateway_crds)
-        interceptor = self._create_interceptor(name, args, labels) if args.resting else None
-        if args.resting and args.scrapers is not None and args.spec.reuse is None and args.serving_namespace is not None:
-            peer = objects.proxy_peer(args.spec, args.serving_namespace)
-            monitor = resting.envoy_pod_monitor(peer.namespace, peer.pod_labels, {**labels, **args.monitor_labels})
-            self._custom(f"{name}-envoy-monitor", monitor,
-                         [*args.keda_ready, *gateway_crds])
+        interceptor = self._create_interceptor(name, args, labels, gateway_crds) if args.resting else None
         self._create_routes(name, args, labels, after=ai_crds, interceptor=interceptor)
         self.api_keys = self._create_policies(name, args, labels, gateway_crds)
         self.url = f"https://{args.spec.host}/v1"
@@ -245,9 +240,10 @@ class Gateway(pulumi.ComponentResource):
         gateway = self._custom(f"{name}-gateway", objects.gateway(args.spec, args.namespace, labels), [envoy, ai, klass])
         self._custom(f"{name}-https-redirect", objects.https_redirect(args.namespace, labels), [gateway])
 
-    def _create_interceptor(self, name: str, args: GatewayArgs, labels: dict) -> pulumi.Resource:
+    def _create_interceptor(self, name: str, args: GatewayArgs, labels: dict, gateway_crds: list) -> pulumi.Resource:
         """KEDA's HTTP add-on (after KEDA's CRDs), reachable only from the gateway's Envoy pods (and
-        its scaler and Prometheus), and, with monitoring, its metrics scraped."""
+        its scaler and Prometheus), and, with monitoring, its metrics and (on the stack's own Gateway)
+        the Envoy pods' scraped: they count what a resting model's queue refuses."""
         assert args.serving_namespace is not None, "the Gateway's models rest at zero: serving_namespace is required"
         namespace = chart_namespace(f"{name}-keda-http", KEDA_HTTP_ADD_ON, labels, self)
         add_on = release(f"{name}-keda-http", KEDA_HTTP_ADD_ON, namespace.metadata.name,
@@ -263,6 +259,10 @@ class Gateway(pulumi.ComponentResource):
                                   keda_http.METRICS_PORT_NAME)
             self._custom(f"{name}-keda-http-monitor", target_service_monitor(target, labels={**labels, **args.monitor_labels}),
                          [namespace, *args.keda_ready])
+            if args.spec.reuse is None:
+                peer = objects.proxy_peer(args.spec, args.serving_namespace)
+                monitor = resting.envoy_pod_monitor(peer.namespace, peer.pod_labels, {**labels, **args.monitor_labels})
+                self._custom(f"{name}-envoy-monitor", monitor, [*args.keda_ready, *gateway_crds])
         return add_on
 
     @staticmethod
